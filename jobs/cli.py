@@ -1,0 +1,118 @@
+"""`ddb-migrate`: the command line. Each subcommand is a thin shell over the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from jobs.errors import MigrationError
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cmd_local(args: argparse.Namespace) -> int:
+    from jobs.local import stack
+
+    if args.action == "up":
+        running = stack.current()
+        if running is None:
+            running = stack.start()
+            _say(f"started DynamoDB Local (pid {running.dynamodb_pid}) and moto (pid {running.moto_pid})")
+        print(running.shell_exports())
+        return 0
+    if args.action == "down":
+        running = stack.current()
+        if running is None:
+            _say("no local stack is running")
+            return 0
+        stack.stop(running)
+        _say("local stack stopped")
+        return 0
+    running = stack.current()
+    if running is None:
+        print("local stack: not running")
+        return 3
+    print(f"local stack: running\n  DynamoDB Local {running.dynamodb_endpoint} (pid {running.dynamodb_pid})\n"
+          f"  moto {running.moto_endpoint} (pid {running.moto_pid})")
+    return 0
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from jobs.config import load_config
+    from jobs.runner import s3_text_reader
+
+    return load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from jobs.export import request_export
+
+    result = request_export(_load(args), _say)
+    print(result.manifest_uri)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from jobs.runner import run_and_report
+
+    return run_and_report(_load(args), report_path=args.report)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from jobs.local.demo import run_demo
+
+    return run_demo(Path(args.output), items=args.items)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ddb-migrate", description=(
+        "Migrate DynamoDB tables across AWS accounts: export -> Spark -> target table, with nothing lost."))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    local = commands.add_parser("local", help="start, stop or inspect the embedded local stack")
+    local.add_argument("action", choices=("up", "down", "status"))
+    local.set_defaults(handler=_cmd_local)
+
+    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+        sub.add_argument("--run-id", help="override the config's run_id (reuse one to resume a run)")
+        return sub
+
+    with_config("export", "export the source table to S3 (ExportTableToPointInTime, or a local scan)"
+                ).set_defaults(handler=_cmd_export)
+    run = with_config("run", "run the migration job on Spark (local, spark-submit or Glue)")
+    run.add_argument("--report", help="also write the run report JSON to this local path")
+    run.set_defaults(handler=_cmd_run)
+
+    demo = commands.add_parser("demo", help="a whole migration on the embedded local stack")
+    demo.add_argument("--output", default="demo-output")
+    demo.add_argument("--items", type=int, default=10_000)
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("botocore", "urllib3", "py4j", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.handler(args))
+    except MigrationError as error:
+        _say(f"error: {error}")
+        return 2
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The job configuration: one YAML file, validated whole before anything runs.
+
+Every problem is reported with the dotted path of the field, e.g.
+``config.yaml: target.table: required``, and all problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobs.aws import AccountSpec
+from jobs.errors import ConfigError
+
+_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(/.*)?$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")
+_TABLE_ARN = re.compile(r"^arn:aws[a-z\-]*:dynamodb:[a-z0-9\-]+:\d{12}:table/([A-Za-z0-9_.\-]{3,255})$")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+ENDPOINT_SERVICES = ("default", "dynamodb", "s3", "sts", "iam", "glue", "cloudwatch", "logs")
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> (bucket, key); the key has no leading slash."""
+    match = _S3_URI.match(uri)
+    if not match:
+        raise ConfigError(f"{uri!r} is not an s3://bucket/key URI")
+    return match.group(1), (match.group(2) or "/")[1:]
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """Where the source export is, or where a new one should go."""
+
+    manifest_uri: str | None
+    bucket: str | None
+    prefix: str
+    bucket_owner: str | None
+    read_account: str
+    output_format: str
+    method: str
+    kms_key_arn: str | None
+
+
+@dataclass(frozen=True)
+class WriteSettings:
+    """How hard and how long the writer pushes the target."""
+
+    concurrency: int
+    batch_size: int
+    max_retry_seconds: float
+    max_write_units_per_s: float | None
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """A validated job configuration."""
+
+    run_id: str
+    accounts: dict[str, AccountSpec]
+    source_account: str
+    source_table: str
+    export: ExportSettings
+    target_account: str
+    target_table: str
+    write: WriteSettings
+    output_uri: str
+    output_account: str
+    partitions: int | None
+    path: str = "<config>"
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def account(self, name: str) -> AccountSpec:
+        return self.accounts[name]
+
+    @property
+    def run_prefix(self) -> tuple[str, str]:
+        """(bucket, key prefix ending in '/') of this run's ledger, dead letters and report."""
+        bucket, key = parse_s3_uri(self.output_uri)
+        return bucket, f"{key.strip('/')}/{self.run_id}/".lstrip("/")
+
+
+class _Fields:
+    """Reads typed fields out of nested mappings and collects every problem with its path."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def section(self, doc: Any, path: str, allowed: tuple[str, ...], required: bool = True) -> dict[str, Any]:
+        if doc is None:
+            if required:
+                self.problem(path, "required section is missing")
+            return {}
+        if not isinstance(doc, dict):
+            self.problem(path, f"must be a mapping, got {type(doc).__name__}")
+            return {}
+        for key in doc:
+            if key not in allowed:
+                self.problem(f"{path}.{key}", f"unknown field; allowed: {', '.join(allowed)}")
+        return doc
+
+    def get(self, doc: dict[str, Any], path: str, name: str, kind: type | tuple[type, ...],
+            default: Any = None, required: bool = False) -> Any:
+        value = doc.get(name, default)
+        if value is None:
+            if required:
+                self.problem(f"{path}.{name}".lstrip("."), "required")
+            return default
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            self.problem(f"{path}.{name}".lstrip("."), f"must be {_kind_names(kinds)}, got a boolean")
+            return default
+        if not isinstance(value, kinds):
+            self.problem(f"{path}.{name}".lstrip("."), f"must be {_kind_names(kinds)}, got {type(value).__name__}")
+            return default
+        return value
+
+    def check(self, ok: bool, path: str, message: str) -> None:
+        if not ok:
+            self.problem(path, message)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            lines = "\n".join(f"  {self.where}: {p}" for p in self.problems)
+            raise ConfigError(
+                f"invalid configuration ({len(self.problems)} problem{'s' if len(self.problems) > 1 else ''}):\n{lines}",
+                hint="fix the fields named above; the README's 'Configuration' section documents each one",
+            )
+
+
+def _kind_names(kinds: tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "a boolean", dict: "a mapping", list: "a list"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+_ACCOUNT_FIELDS = ("region", "profile", "role_arn", "external_id", "access_key_id", "secret_access_key", "endpoints")
+
+
+def _account(fields: _Fields, name: str, doc: Any) -> AccountSpec | None:
+    path = f"accounts.{name}"
+    doc = fields.section(doc, path, _ACCOUNT_FIELDS)
+    region = fields.get(doc, path, "region", str, required=True)
+    role_arn = fields.get(doc, path, "role_arn", str)
+    if role_arn is not None:
+        fields.check(bool(_ROLE_ARN.match(role_arn)), f"{path}.role_arn", f"{role_arn!r} is not an IAM role ARN")
+    external_id = fields.get(doc, path, "external_id", str)
+    fields.check(external_id is None or role_arn is not None, f"{path}.external_id", "needs role_arn")
+    key_id = fields.get(doc, path, "access_key_id", str)
+    secret = fields.get(doc, path, "secret_access_key", str)
+    fields.check((key_id is None) == (secret is None), path, "access_key_id and secret_access_key go together")
+    profile = fields.get(doc, path, "profile", str)
+    fields.check(not (profile and key_id), path, "give either profile or access keys, not both")
+    endpoints = fields.section(fields.get(doc, path, "endpoints", dict, default={}), f"{path}.endpoints",
+                               ENDPOINT_SERVICES, required=False)
+    for service, url in endpoints.items():
+        fields.check(isinstance(url, str) and url.startswith(("http://", "https://")),
+                     f"{path}.endpoints.{service}", "must be an http(s) URL")
+    if region is None:
+        return None
+    return AccountSpec(
+        name=name, region=region, profile=profile, role_arn=role_arn, external_id=external_id,
+        access_key_id=key_id, secret_access_key=secret,
+        endpoints=tuple(sorted((k, str(v)) for k, v in endpoints.items())),
+        session_name=f"ddb-migrate-{name}",
+    )
+
+
+def _table_name(fields: _Fields, doc: dict[str, Any], path: str) -> str:
+    value = fields.get(doc, path, "table", str, required=True) or ""
+    arn = _TABLE_ARN.match(value)
+    if arn:
+        return arn.group(1)
+    fields.check(not value or bool(_TABLE_NAME.match(value)), f"{path}.table",
+                 f"{value!r} is neither a table name (3-255 of A-Z a-z 0-9 _ . -) nor a table ARN")
+    return value
+
+
+def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettings:
+    path = "source.export"
+    doc = fields.section(doc, path, ("manifest", "bucket", "prefix", "bucket_owner", "read_account",
+                                     "format", "method", "kms_key_arn"))
+    manifest = fields.get(doc, path, "manifest", str)
+    if manifest is not None:
+        fields.check(bool(_S3_URI.match(manifest)) and manifest.endswith("manifest-summary.json"),
+                     f"{path}.manifest", "must be the s3:// URI of a manifest-summary.json")
+    bucket = fields.get(doc, path, "bucket", str)
+    fields.check(manifest is not None or bucket is not None, path,
+                 "give 'manifest' (an existing export) or 'bucket' (where `ddb-migrate export` writes one)")
+    owner = fields.get(doc, path, "bucket_owner", (str, int))
+    if owner is not None:
+        owner = str(owner)
+        fields.check(bool(re.fullmatch(r"\d{12}", owner)), f"{path}.bucket_owner", "must be a 12-digit account id")
+    read_account = fields.get(doc, path, "read_account", str, default="target")
+    fields.check(read_account in accounts, f"{path}.read_account", f"unknown account {read_account!r}")
+    output_format = fields.get(doc, path, "format", str, default="DYNAMODB_JSON")
+    fields.check(output_format in ("DYNAMODB_JSON", "ION"), f"{path}.format", "must be DYNAMODB_JSON or ION")
+    method = fields.get(doc, path, "method", str, default="auto")
+    fields.check(method in ("auto", "aws", "local"), f"{path}.method", "must be auto, aws or local")
+    return ExportSettings(
+        manifest_uri=manifest, bucket=bucket, prefix=(fields.get(doc, path, "prefix", str, default="") or "").strip("/"),
+        bucket_owner=owner, read_account=read_account, output_format=output_format, method=method,
+        kms_key_arn=fields.get(doc, path, "kms_key_arn", str),
+    )
+
+
+def _write(fields: _Fields, doc: Any) -> WriteSettings:
+    path = "write"
+    doc = fields.section(doc, path, ("concurrency", "batch_size", "max_retry_seconds", "max_write_units_per_s"),
+                         required=False)
+    concurrency = fields.get(doc, path, "concurrency", int, default=8)
+    fields.check(1 <= concurrency <= 64, f"{path}.concurrency", "must be between 1 and 64")
+    batch_size = fields.get(doc, path, "batch_size", int, default=25)
+    fields.check(1 <= batch_size <= 25, f"{path}.batch_size", "must be between 1 and 25 (BatchWriteItem's limit)")
+    max_retry = fields.get(doc, path, "max_retry_seconds", (int, float), default=900)
+    fields.check(max_retry > 0, f"{path}.max_retry_seconds", "must be positive")
+    rate = fields.get(doc, path, "max_write_units_per_s", (int, float))
+    fields.check(rate is None or rate > 0, f"{path}.max_write_units_per_s", "must be positive")
+    return WriteSettings(concurrency=concurrency, batch_size=batch_size, max_retry_seconds=float(max_retry),
+                         max_write_units_per_s=float(rate) if rate is not None else None)
+
+
+def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
+    """Validate a parsed YAML document and build a :class:`JobConfig`."""
+    fields = _Fields(where)
+    top = fields.section(doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark"))
+    run_id = fields.get(top, "", "run_id", str)
+    if run_id is not None:
+        fields.check(bool(_RUN_ID.match(run_id)), "run_id", "use letters, digits, '_', '.', '-' (max 128)")
+    accounts_doc = fields.get(top, "", "accounts", dict, required=True) or {}
+    accounts = {name: spec for name, body in accounts_doc.items() if (spec := _account(fields, name, body))}
+    source = fields.section(top.get("source"), "source", ("account", "table", "export"))
+    target = fields.section(top.get("target"), "target", ("account", "table"))
+    for path, section in (("source", source), ("target", target)):
+        name = fields.get(section, path, "account", str, required=True)
+        fields.check(name is None or name in accounts_doc, f"{path}.account",
+                     f"unknown account {name!r}; define it under 'accounts'")
+    source_table = _table_name(fields, source, "source")
+    target_table = _table_name(fields, target, "target")
+    export = _export(fields, source.get("export"), accounts_doc)
+    write = _write(fields, top.get("write"))
+    output = fields.section(top.get("output"), "output", ("uri", "account"))
+    output_uri = fields.get(output, "output", "uri", str, required=True) or ""
+    fields.check(not output_uri or bool(_S3_URI.match(output_uri)), "output.uri", "must be an s3://bucket/prefix URI")
+    output_account = fields.get(output, "output", "account", str, default="target")
+    fields.check(output_account in accounts_doc, "output.account", f"unknown account {output_account!r}")
+    spark = fields.section(top.get("spark"), "spark", ("partitions",), required=False)
+    partitions = fields.get(spark, "spark", "partitions", int)
+    fields.check(partitions is None or partitions > 0, "spark.partitions", "must be positive")
+    fields.raise_if_any()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return JobConfig(
+        run_id=run_id or f"{target_table}-{stamp}", accounts=accounts,
+        source_account=source["account"], source_table=source_table, export=export,
+        target_account=target["account"], target_table=target_table, write=write,
+        output_uri=output_uri.rstrip("/"), output_account=output_account, partitions=partitions,
+        path=where, raw=doc,
+    )
+
+
+def load_config(location: str, run_id: str | None = None, reader: Any = None) -> JobConfig:
+    """Load and validate a config from a local path or, with ``reader``, an s3:// URI."""
+    if location.startswith("s3://"):
+        if reader is None:
+            raise ConfigError(f"{location}: reading a config from S3 needs an S3 reader")
+        text = reader(location)
+    else:
+        path = Path(location)
+        if not path.is_file():
+            raise ConfigError(f"{location}: no such config file")
+        text = path.read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{location}: not valid YAML ({exc})") from exc
+    if run_id:
+        doc = {**(doc or {}), "run_id": run_id}
+    return parse_config(doc, where=location)

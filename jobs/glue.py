@@ -1,0 +1,41 @@
+"""Glue's side of the entry points: parse Glue-style job arguments, then run the job.
+
+Glue passes ``--config s3://...`` and ``--run-id X`` (or ``--run_id``) among its own
+arguments (``--JOB_ID``, ``--TempDir``, ...), which are ignored. No ``awsglue`` import is
+needed, so tests drive this exact path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from jobs.errors import MigrationError
+
+
+def parse_glue_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="glue-job", add_help=False)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--run-id", "--run_id", dest="run_id", default=None)
+    parser.add_argument("--report", default=None)
+    args, _glue_own = parser.parse_known_args(list(argv))
+    if args.run_id in ("", "auto"):
+        args.run_id = None
+    return args
+
+
+def migrate_main(argv: Sequence[str]) -> int:
+    """Entry point of glue_scripts/migrate_table.py."""
+    from jobs.config import load_config
+    from jobs.runner import run_and_report, s3_text_reader
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_glue_args(argv)
+    try:
+        config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+        return run_and_report(config, report_path=args.report)
+    except MigrationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

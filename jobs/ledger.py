@@ -1,0 +1,144 @@
+"""The run ledger: per-file counts persisted to S3, and the run report that sums them.
+
+Every item read is accounted for as written, filtered or dead-lettered, and the report
+refuses to call a run successful unless those add up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from jobs import aws
+from jobs.aws import AccountSpec
+
+LEDGER_FIELDS = ("read", "written", "filtered", "dead_lettered")
+
+
+@dataclass
+class FileResult:
+    """What happened to one export data file."""
+
+    file_key: str
+    read: int = 0
+    written: int = 0
+    filtered: int = 0
+    dead_lettered: int = 0
+    throttles: int = 0
+    retries: int = 0
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.error is None
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.written + self.filtered + self.dead_lettered
+
+
+@dataclass
+class RunReport:
+    """The JSON run report: the sum of the ledger, plus timing."""
+
+    run_id: str
+    items_read: int = 0
+    items_written: int = 0
+    items_filtered: int = 0
+    items_dead_lettered: int = 0
+    files_total: int = 0
+    files_done: int = 0
+    files_failed: int = 0
+    files_skipped: int = 0
+    throttles: int = 0
+    retries: int = 0
+    elapsed_s: float = 0.0
+    items_per_s: float = 0.0
+    manifest_item_count: int = 0
+    reconciled: bool = False
+    success: bool = False
+    errors: list[str] = field(default_factory=list)
+    dead_letter_uri: str | None = None
+
+    @classmethod
+    def from_files(cls, run_id: str, files_total: int, results: Iterable[FileResult], elapsed_s: float,
+                   manifest_item_count: int, skipped: int = 0) -> "RunReport":
+        report = cls(run_id=run_id, files_total=files_total, files_skipped=skipped,
+                     manifest_item_count=manifest_item_count)
+        for result in results:
+            report.items_read += result.read
+            report.items_written += result.written
+            report.items_filtered += result.filtered
+            report.items_dead_lettered += result.dead_lettered
+            report.throttles += result.throttles
+            report.retries += result.retries
+            if result.done:
+                report.files_done += 1
+            else:
+                report.files_failed += 1
+                report.errors.append(result.error or "unknown error")
+        report.elapsed_s = round(elapsed_s, 3)
+        report.items_per_s = round(report.items_written / elapsed_s, 1) if elapsed_s > 0 else 0.0
+        report.reconciled = report.items_read == (
+            report.items_written + report.items_filtered + report.items_dead_lettered)
+        if report.files_done == report.files_total and report.items_read != manifest_item_count:
+            report.errors.append(
+                f"items read ({report.items_read}) differ from the manifest's itemCount ({manifest_item_count})")
+        report.success = (report.reconciled and report.files_done == report.files_total
+                          and report.items_dead_lettered == 0 and not report.errors)
+        return report
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=False)
+
+
+def file_token(file_key: str) -> str:
+    """A short stable name for a data file's ledger and dead-letter objects."""
+    return hashlib.sha1(file_key.encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class LedgerStore:
+    """The run's prefix in S3: ``ledger/``, ``dead-letters/`` and ``run-report.json``."""
+
+    account: AccountSpec
+    bucket: str
+    prefix: str  # ends with '/'
+
+    def _put(self, key: str, body: str) -> None:
+        aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=key, Body=body.encode("utf-8"))
+
+    def ledger_key(self, file_key: str) -> str:
+        return f"{self.prefix}ledger/{file_token(file_key)}.json"
+
+    def dead_letter_key(self, file_key: str) -> str:
+        return f"{self.prefix}dead-letters/{file_token(file_key)}.jsonl"
+
+    def record_file(self, result: FileResult, dead_letters: list[dict[str, Any]]) -> None:
+        """Persist a finished file: dead letters first, then its ledger entry."""
+        if dead_letters:
+            lines = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dead_letters)
+            self._put(self.dead_letter_key(result.file_key), lines + "\n")
+        entry = {**asdict(result), "finished_at": time.time()}
+        self._put(self.ledger_key(result.file_key), json.dumps(entry))
+
+    def finished_files(self) -> dict[str, FileResult]:
+        """Ledger entries of files finished without error, by data file key."""
+        s3 = aws.client(self.account, "s3")
+        found: dict[str, FileResult] = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{self.prefix}ledger/"):
+            for obj in page.get("Contents", []):
+                doc = json.loads(s3.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read())
+                doc.pop("finished_at", None)
+                result = FileResult(**doc)
+                if result.done:
+                    found[result.file_key] = result
+        return found
+
+    def write_report(self, report: RunReport) -> str:
+        key = f"{self.prefix}run-report.json"
+        self._put(key, report.to_json())
+        return f"s3://{self.bucket}/{key}"

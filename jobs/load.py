@@ -1,0 +1,100 @@
+"""The load stage as a Spark ``mapInArrow`` body: rows in, one ledger row per file out.
+
+Rows of a partition arrive in file order, each file closed by its trailer row. Items are
+handed to the :class:`~jobs.write.PartitionWriter`; at a trailer the writer is drained, the
+file's counts and dead letters are persisted, and a ledger row is emitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Iterator
+
+import pyarrow as pa
+
+from jobs.ledger import FileResult, LedgerStore
+from jobs.read import TRAILER_LINE
+from jobs.write import DeadLetter, Entry, PartitionWriter, WriterSettings, item_body
+
+RESULT_SCHEMA = pa.schema([
+    ("file_key", pa.string()), ("read", pa.int64()), ("written", pa.int64()), ("filtered", pa.int64()),
+    ("dead_lettered", pa.int64()), ("throttles", pa.int64()), ("retries", pa.int64()), ("error", pa.string()),
+])
+SPARK_RESULT_SCHEMA = ("file_key string, read long, written long, filtered long, dead_lettered long, "
+                       "throttles long, retries long, error string")
+# Columns the load stage reads. `item` is map<attribute name, AttributeValue JSON>; `dead_reason`
+# is set by earlier stages for items that must not be written; `filtered` marks items dropped
+# on purpose by the mapping.
+LOAD_COLUMNS = ("file_key", "line_no", "item", "dead_reason", "dead_stage", "filtered", "line")
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    writer: WriterSettings
+    ledger: LedgerStore
+
+
+class _FileAccount:
+    """Counts for the file currently streaming through the partition."""
+
+    def __init__(self, file_key: str) -> None:
+        self.result = FileResult(file_key=file_key)
+        self.dead: list[DeadLetter] = []
+
+
+def _dead_record(row: dict[str, Any]) -> DeadLetter:
+    original = row.get("line") or ""
+    return DeadLetter(row["file_key"], row["line_no"], row.get("dead_stage") or "read",
+                      "InvalidItem", row["dead_reason"], original)
+
+
+def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iterator[pa.RecordBatch]:
+    """Write every item of the partition and account for each one in its file's ledger."""
+    writer = PartitionWriter(settings.writer)
+    files: dict[str, _FileAccount] = {}
+    finished: list[FileResult] = []
+    try:
+        for batch in batches:
+            columns = {name: batch.column(name).to_pylist() for name in LOAD_COLUMNS}
+            for index, file_key in enumerate(columns["file_key"]):
+                account = files.get(file_key)
+                if account is None:
+                    account = files[file_key] = _FileAccount(file_key)
+                line_no = columns["line_no"][index]
+                if line_no == TRAILER_LINE:
+                    finished.append(_finish(writer, settings.ledger, account, columns["dead_reason"][index]))
+                    del files[file_key]
+                    continue
+                account.result.read += 1
+                if columns["dead_reason"][index] is not None:
+                    row = {name: columns[name][index] for name in LOAD_COLUMNS}
+                    account.dead.append(_dead_record(row))
+                elif columns["filtered"][index]:
+                    account.result.filtered += 1
+                else:
+                    pairs = columns["item"][index]
+                    writer.add(Entry(file_key, line_no, item_body(pairs), pairs))
+        writer.flush()
+    finally:
+        writer.close()
+    if files:
+        raise RuntimeError(f"rows of {sorted(files)} arrived without their trailer; partition order was lost")
+    rows = [asdict(r) for r in finished]
+    yield pa.RecordBatch.from_pylist(rows, schema=RESULT_SCHEMA)
+
+
+def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount, error: str | None) -> FileResult:
+    writer.flush()
+    result = account.result
+    result.error = error
+    total = writer.total
+    result.written = total.written.pop(result.file_key, 0)
+    mine = [d for d in total.dead if d.file_key == result.file_key]
+    total.dead = [d for d in total.dead if d.file_key != result.file_key]
+    dead = account.dead + mine
+    result.dead_lettered = len(dead)
+    result.throttles, result.retries = total.throttles, total.retries
+    total.throttles = total.retries = 0
+    if error is None:
+        ledger.record_file(result, [d.record() for d in dead])
+    return result

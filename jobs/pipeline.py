@@ -1,0 +1,139 @@
+"""The migration job: export manifests -> read (Spark) -> parse -> load -> ledger -> report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from functools import partial
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs import aws
+from jobs.config import JobConfig
+from jobs.errors import ConfigError, MigrationError, TerminalError
+from jobs.ledger import FileResult, LedgerStore, RunReport
+from jobs.load import SPARK_RESULT_SCHEMA, LoadSettings, load_rows
+from jobs.manifests import LoadedExport, load_export
+from jobs.read import SPARK_LINES_SCHEMA, TRAILER_LINE, ReadSettings, read_files
+from jobs.write import WriterSettings
+
+log = logging.getLogger(__name__)
+ITEM_SCHEMA = "Item map<string,string>"
+EXPORT_POINTER = "export.json"
+
+
+def ledger_store(config: JobConfig) -> LedgerStore:
+    bucket, prefix = config.run_prefix
+    return LedgerStore(config.account(config.output_account), bucket, prefix)
+
+
+def manifest_uri(config: JobConfig) -> str:
+    """The export to migrate: the configured manifest, else the one `ddb-migrate export` recorded."""
+    if config.export.manifest_uri:
+        return config.export.manifest_uri
+    store = ledger_store(config)
+    s3 = aws.client(store.account, "s3")
+    key = store.prefix + EXPORT_POINTER
+    try:
+        pointer = json.loads(s3.get_object(Bucket=store.bucket, Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        raise ConfigError(
+            f"source.export.manifest is not set and run {config.run_id} has no recorded export "
+            f"(s3://{store.bucket}/{key})",
+            hint="run `ddb-migrate export --config ...` with the same run_id, or set source.export.manifest",
+        ) from None
+    return str(pointer["manifest"])
+
+
+def target_key_names(config: JobConfig) -> tuple[str, ...]:
+    """The target table's key attribute names, from DescribeTable."""
+    ddb = aws.client(config.account(config.target_account), "dynamodb")
+    try:
+        table = ddb.describe_table(TableName=config.target_table)["Table"]
+    except ddb.exceptions.ResourceNotFoundException:
+        raise TerminalError(f"target table {config.target_table!r} does not exist in account "
+                            f"'{config.target_account}'", hint="create it (the Terraform target module does) "
+                            "before running the migration") from None
+    return tuple(k["AttributeName"] for k in table["KeySchema"])
+
+
+def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, files: list[Any]) -> DataFrame:
+    """Export lines as rows: file_key, line_no, item (map of name -> AttributeValue JSON), ..."""
+    partitions = max(1, min(len(files), config.partitions or len(files)))
+    rows = [(f.key, f.item_count, f.md5) for f in files]
+    files_df = spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string")
+    settings = ReadSettings(account=config.account(config.export.read_account), bucket=export.bucket)
+    lines = files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA)
+    item = F.from_json("line", ITEM_SCHEMA).getField("Item")
+    trailer = F.col("line_no") == F.lit(TRAILER_LINE)
+    bad_line = F.concat(F.lit("line "), F.col("line_no").cast("string"),
+                        F.lit(' is not a DynamoDB JSON export record {"Item": {...}}'))
+    dead_reason: Column = (F.when(trailer, F.col("error"))
+                           .when(item.isNull() | (F.size(item) == 0), bad_line))
+    return lines.select(
+        "file_key", "line_no", item.alias("item"),
+        dead_reason.alias("dead_reason"), F.lit("read").alias("dead_stage"),
+        F.lit(False).alias("filtered"),
+        F.when(dead_reason.isNotNull() & ~trailer, F.col("line")).alias("line"),
+    )
+
+
+def load_items(items: DataFrame, config: JobConfig, key_names: tuple[str, ...]) -> list[FileResult]:
+    """Write the items; return one result per file (collected to the driver: small)."""
+    write = config.write
+    settings = LoadSettings(
+        writer=WriterSettings(
+            account=config.account(config.target_account), table=config.target_table, key_names=key_names,
+            concurrency=write.concurrency, batch_size=write.batch_size, max_retry_seconds=write.max_retry_seconds),
+        ledger=ledger_store(config),
+    )
+    results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
+    return [FileResult(**row.asDict()) for row in results]
+
+
+def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
+    """Migrate every data file not yet finished under this run id; return the run report."""
+    started = time.monotonic()
+    export = load_export(config.account(config.export.read_account), manifest_uri(config))
+    if export.summary.export_type != "FULL_EXPORT":
+        raise TerminalError(f"{export.uri} is an {export.summary.export_type}",
+                            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental")
+    key_names = target_key_names(config)
+    store = ledger_store(config)
+    finished = store.finished_files()
+    todo = [f for f in export.files if f.key not in finished]
+    log.info("run %s: %d data files, %d already finished, %d to load", config.run_id,
+             len(export.files), len(export.files) - len(todo), len(todo))
+    results: list[FileResult] = []
+    if todo:
+        try:
+            results = load_items(read_items(spark, export, config, todo), config, key_names)
+        except Exception as exc:  # Spark wraps task failures; surface our own message
+            raise spark_failure(exc) from exc
+    report = RunReport.from_files(
+        config.run_id, len(export.files), [*finished.values(), *results], time.monotonic() - started,
+        manifest_item_count=export.summary.item_count, skipped=len(export.files) - len(todo))
+    report.dead_letter_uri = f"s3://{store.bucket}/{store.prefix}dead-letters/"
+    store.write_report(report)
+    return report
+
+
+_ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")
+
+
+def spark_failure(exc: Exception) -> MigrationError:
+    """Turn a Spark job failure into our error, keeping the task's own message."""
+    if isinstance(exc, MigrationError):
+        return exc
+    matches = _ERROR_LINE.findall(str(exc))
+    if matches:
+        name, message = matches[-1]
+        return TerminalError(f"a Spark task failed with {name}: {message}")
+    text = str(exc).strip().splitlines()
+    return TerminalError(f"the Spark job failed: {text[0] if text else type(exc).__name__}",
+                         hint="see the Spark driver log for the task's traceback")

@@ -1,0 +1,39 @@
+"""The Spark session: Glue's when running on Glue, a local one otherwise."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark.sql import SparkSession
+
+
+def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> SparkSession:
+    """Return the active session, or build a local one tuned for small machines.
+
+    On Glue and under spark-submit a session (or its configuration) already exists and
+    ``getOrCreate`` picks it up; locally we set the master and keep Python workers on this
+    interpreter.
+    """
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.appName(app_name)
+    # Under spark-submit (Glue, EMR, Kubernetes) the JVM launched us and set the master.
+    launched_by_spark = "PYSPARK_GATEWAY_PORT" in os.environ
+    if master or not launched_by_spark:
+        builder = (
+            builder.master(master or os.environ.get("DDB_MIGRATE_SPARK_MASTER", "local[*]"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.driver.memory", os.environ.get("DDB_MIGRATE_DRIVER_MEMORY", "2g"))
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.python.worker.reuse", "true")
+            .config("spark.task.maxFailures", "1")
+        )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

@@ -1,0 +1,104 @@
+output "job_role_arn" {
+  description = "ARN of the Glue job role; pass it to the source_account module as target_job_role_arn."
+  value       = aws_iam_role.job.arn
+}
+
+output "job_role_name" {
+  description = "Name of the Glue job role."
+  value       = aws_iam_role.job.name
+}
+
+output "migrate_job_name" {
+  description = "Name of the migrate Glue job."
+  value       = aws_glue_job.migrate.name
+}
+
+output "validate_job_name" {
+  description = "Name of the validate Glue job."
+  value       = aws_glue_job.validate.name
+}
+
+output "glue_security_configuration_name" {
+  description = "Name of the Glue security configuration used by both jobs."
+  value       = aws_glue_security_configuration.jobs.name
+}
+
+output "glue_workflow_name" {
+  description = "Name of the Glue workflow (start it with `aws glue start-workflow-run --name ...`)."
+  value       = aws_glue_workflow.migration.name
+}
+
+output "job_log_group_name" {
+  description = "CloudWatch log group of the jobs' continuous logs."
+  value       = aws_cloudwatch_log_group.jobs.name
+}
+
+output "artifacts_bucket_name" {
+  description = "Name of the artifacts bucket (scripts, wheel, config, run outputs)."
+  value       = aws_s3_bucket.artifacts.id
+}
+
+output "artifacts_bucket_arn" {
+  description = "ARN of the artifacts bucket."
+  value       = aws_s3_bucket.artifacts.arn
+}
+
+output "run_prefix_s3_uri" {
+  description = "S3 URI under which the jobs write their ledger, dead letters and reports."
+  value       = "s3://${aws_s3_bucket.artifacts.id}/${var.run_prefix}"
+}
+
+output "glue_script_s3_uris" {
+  description = "S3 URI of every uploaded Glue entry point, keyed by file name."
+  value       = { for name, object in aws_s3_object.glue_scripts : name => "s3://${object.bucket}/${object.key}" }
+}
+
+output "jobs_wheel_s3_uri" {
+  description = "S3 URI of the uploaded jobs wheel (listed in --additional-python-modules)."
+  value       = local.jobs_wheel_s3_uri
+}
+
+output "job_config_s3_uri" {
+  description = "S3 URI of the job configuration YAML (the jobs' --config)."
+  value       = local.job_config_s3_uri
+}
+
+output "job_default_arguments" {
+  description = "Default arguments shared by both jobs."
+  value       = local.job_default_arguments
+}
+
+output "target_kms_key_arn" {
+  description = "ARN of the target account's KMS key (artifacts, Glue encryption, logs, SNS, target table)."
+  value       = aws_kms_key.target.arn
+}
+
+output "target_table_name" {
+  description = "Name of the target table."
+  value       = var.target_table_name
+}
+
+output "target_table_arn" {
+  description = "ARN of the target table."
+  value       = local.target_table_arn
+}
+
+output "alarms_topic_arn" {
+  description = "ARN of the SNS topic that receives every alarm of this module."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "job_failed_event_rule_name" {
+  description = "Name of the EventBridge rule that reports failed, timed-out or errored job runs."
+  value       = aws_cloudwatch_event_rule.job_failed.name
+}
+
+output "target_table_write_throttles_alarm_name" {
+  description = "Name of the CloudWatch alarm on the target table's WriteThrottleEvents."
+  value       = aws_cloudwatch_metric_alarm.target_table_write_throttles.alarm_name
+}
+
+output "target_index_write_throttles_alarm_names" {
+  description = "Names of the CloudWatch alarms on each index's WriteThrottleEvents, keyed by index name."
+  value       = { for name, alarm in aws_cloudwatch_metric_alarm.target_index_write_throttles : name => alarm.alarm_name }
+}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -69,7 +69,7 @@ def _assume_role_refresher(spec: AccountSpec, base: boto3.Session) -> Any:
         creds = sts.assume_role(**request)["Credentials"]
         expiry = creds["Expiration"]
         if isinstance(expiry, datetime):
-            expiry = expiry.astimezone(timezone.utc).isoformat()
+            expiry = expiry.astimezone(UTC).isoformat()
         return {
             "access_key": creds["AccessKeyId"],
             "secret_key": creds["SecretAccessKey"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +256,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     partitions = fields.get(spark, "spark", "partitions", int)
     fields.check(partitions is None or partitions > 0, "spark.partitions", "must be positive")
     fields.raise_if_any()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return JobConfig(
         run_id=run_id or f"{target_table}-{stamp}", accounts=accounts,
         source_account=source["account"], source_table=source_table, export=export,

@@ -16,10 +16,11 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from jobs import aws
 from jobs.aws import AccountSpec
@@ -27,7 +28,13 @@ from jobs.config import JobConfig
 from jobs.ddb_wire import DynamoWire
 from jobs.errors import TerminalError
 from jobs.export_format import (
-    SUMMARY_NAME, DataFile, checksum_keys, export_line, files_manifest_line, md5_base64, summary_document,
+    SUMMARY_NAME,
+    DataFile,
+    checksum_keys,
+    export_line,
+    files_manifest_line,
+    md5_base64,
+    summary_document,
 )
 from jobs.pipeline import EXPORT_POINTER, ledger_store
 
@@ -47,7 +54,7 @@ class Exporter(Protocol):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def table_arn(account: AccountSpec, table: str) -> str:

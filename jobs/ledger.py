@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
@@ -65,7 +66,7 @@ class RunReport:
 
     @classmethod
     def from_files(cls, run_id: str, files_total: int, results: Iterable[FileResult], elapsed_s: float,
-                   manifest_item_count: int, skipped: int = 0) -> "RunReport":
+                   manifest_item_count: int, skipped: int = 0) -> RunReport:
         report = cls(run_id=run_id, files_total=files_total, files_skipped=skipped,
                      manifest_item_count=manifest_item_count)
         for result in results:

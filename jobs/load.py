@@ -7,8 +7,9 @@ file's counts and dead letters are persisted, and a ledger row is emitted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 

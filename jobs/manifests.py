@@ -16,7 +16,13 @@ from jobs.aws import AccountSpec
 from jobs.config import parse_s3_uri
 from jobs.errors import ExportFormatError
 from jobs.export_format import (
-    DataFile, ManifestSummary, checksum_keys, checksum_matches, export_folder, parse_files_manifest, parse_summary,
+    DataFile,
+    ManifestSummary,
+    checksum_keys,
+    checksum_matches,
+    export_folder,
+    parse_files_manifest,
+    parse_summary,
 )
 
 log = logging.getLogger(__name__)

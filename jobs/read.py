@@ -9,14 +9,15 @@ Glue, on any Spark cluster and locally.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import gzip
 import hashlib
-import base64
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 

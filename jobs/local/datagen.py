@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from jobs.attrvalue import Item
 

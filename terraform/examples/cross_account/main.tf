@@ -28,6 +28,8 @@ module "target_account" {
   run_id                         = var.run_id
   artifacts_bucket_force_destroy = var.force_destroy_buckets
 
+  artifacts_bucket_deny_insecure_transport = var.artifacts_bucket_deny_insecure_transport
+
   source_export_bucket_name = module.source_account.export_bucket_name
   source_export_prefix      = module.source_account.export_prefix
   source_export_kms_key_arn = module.source_account.export_kms_key_arn

@@ -176,7 +176,7 @@ variable "glue_scripts_dir" {
 }
 
 variable "jobs_wheel_path" {
-  description = "Path of the jobs wheel built by `make package` (dist/jobs-<version>-py3-none-any.whl)."
+  description = "Path of the project's wheel (holding the `jobs` package) built by `make package` into dist/."
   type        = string
 }
 
@@ -231,6 +231,12 @@ variable "force_destroy_buckets" {
   description = "Let terraform destroy non-empty export and artifacts buckets (tests only)."
   type        = bool
   default     = false
+}
+
+variable "artifacts_bucket_deny_insecure_transport" {
+  description = "Deny requests without TLS on the artifacts bucket. Keep true on AWS; tests against moto set false (moto ignores the condition and denies everything)."
+  type        = bool
+  default     = true
 }
 
 variable "tags" {

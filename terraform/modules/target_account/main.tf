@@ -211,7 +211,11 @@ data "aws_iam_policy_document" "artifacts_bucket" {
   }
 }
 
+# count on a bool is acceptable here: the policy holds no data, and turning the
+# Deny off (emulators only) just removes it.
 resource "aws_s3_bucket_policy" "artifacts" {
+  count = var.artifacts_bucket_deny_insecure_transport ? 1 : 0
+
   bucket = aws_s3_bucket.artifacts.id
   policy = data.aws_iam_policy_document.artifacts_bucket.json
 

@@ -43,6 +43,11 @@ output "artifacts_bucket_arn" {
   value       = aws_s3_bucket.artifacts.arn
 }
 
+output "artifacts_bucket_policy_json" {
+  description = "The artifacts bucket policy (TLS required), or null when artifacts_bucket_deny_insecure_transport is false."
+  value       = try(aws_s3_bucket_policy.artifacts[0].policy, null)
+}
+
 output "run_prefix_s3_uri" {
   description = "S3 URI under which the jobs write their ledger, dead letters and reports."
   value       = "s3://${aws_s3_bucket.artifacts.id}/${var.run_prefix}"

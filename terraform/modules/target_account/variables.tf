@@ -23,7 +23,7 @@ variable "glue_scripts_dir" {
 }
 
 variable "jobs_wheel_path" {
-  description = "Local path of the built `jobs` wheel (`make package` writes dist/jobs-<version>-py3-none-any.whl). Uploaded under wheels/ with its file name kept, as pip requires."
+  description = "Local path of the project's wheel, which holds the `jobs` package (`make package` writes it to dist/). Uploaded under wheels/ with its file name kept, as pip requires."
   type        = string
 
   validation {
@@ -46,6 +46,12 @@ variable "artifacts_bucket_force_destroy" {
   description = "Let terraform destroy the artifacts bucket even when it still holds run outputs. Keep false outside tests."
   type        = bool
   default     = false
+}
+
+variable "artifacts_bucket_deny_insecure_transport" {
+  description = "Attach a bucket policy to the artifacts bucket that denies every request made without TLS (aws:SecureTransport = false). Keep true on AWS; false exists for emulators such as moto, which ignore the condition and deny every object request."
+  type        = bool
+  default     = true
 }
 
 variable "run_prefix" {

@@ -1,0 +1,38 @@
+# ddb-migrate: every target sets itself up (venv, pinned dependencies, DynamoDB Local).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test unit lint package bench notebooks clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+setup: $(STAMP) ## create the venv and install the pinned dependencies
+
+demo: setup ## a whole cross-account migration on the embedded local stack
+	$(BIN)/ddb-migrate demo --output demo-output
+
+test: setup ## the whole test suite, with its own emulators, cleaned up however it ends
+	scripts/run-tests.sh
+
+unit: setup ## pure tests only: no JVM, no network
+	$(BIN)/python -m pytest -m unit -q
+
+lint: setup ## ruff and mypy over jobs/
+	$(BIN)/ruff check jobs glue_scripts tests
+	$(BIN)/mypy jobs
+
+package: setup ## the jobs wheel and the Glue script bundle, into dist/
+	rm -rf dist && mkdir -p dist
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	$(BIN)/python -m zipfile -c dist/glue_scripts.zip glue_scripts/*.py
+
+clean:
+	rm -rf $(VENV) .local-stack demo-output dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

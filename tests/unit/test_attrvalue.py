@@ -1,0 +1,90 @@
+from decimal import Decimal, localcontext
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jobs.attrvalue import item_size, normalize_number, validate_item, validate_value, write_units
+from jobs.errors import InvalidItemError
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("1E+2", "100"),
+        ("100", "100"),
+        ("0100.500", "100.5"),
+        ("-0.0", "0"),
+        ("+7", "7"),
+        ("1e-130", "0." + "0" * 129 + "1"),
+        ("12345678901234567890123456789012345678", "12345678901234567890123456789012345678"),
+        ("-1234567890123456789.0123456789012345678", "-1234567890123456789.0123456789012345678"),
+        (".5", "0.5"),
+        ("5.", "5"),
+        ("9.9E+125", "99" + "0" * 124),
+    ],
+)
+def test_normalize_number_matches_dynamodb(text: str, canonical: str) -> None:
+    assert normalize_number(text) == canonical
+
+
+def test_two_38_digit_numbers_never_merge() -> None:
+    a, b = "12345678901234567890123456789012345678", "12345678901234567890123456789012345679"
+    assert normalize_number(a) != normalize_number(b)
+    with localcontext() as ctx:  # the trap: a 28-digit context merges them
+        ctx.prec = 28
+        assert +Decimal(a) == +Decimal(b)
+
+
+@pytest.mark.parametrize("text", ["1" * 39, "1E+126", "1E-131", "abc", "", "1e", "--1", "NaN", "Infinity"])
+def test_invalid_numbers_are_rejected_with_the_path(text: str) -> None:
+    with pytest.raises(InvalidItemError, match=r"attribute a\.b"):
+        normalize_number(text, "a.b")
+
+
+def _significant(value: Decimal) -> int:
+    return len("".join(map(str, value.as_tuple().digits)).strip("0"))
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+    lambda d: d == 0 or (_significant(d) <= 38 and -130 <= d.adjusted() <= 125)))
+def test_normalize_number_preserves_value_exactly(value: Decimal) -> None:
+    text = format(value, "E") if value.adjusted() % 3 else str(value)
+    out = normalize_number(text)
+    assert Decimal(out) == value  # exact comparison, no context rounding
+    assert "E" not in out and "e" not in out
+    assert normalize_number(out) == out
+
+
+def test_validate_names_the_nested_attribute() -> None:
+    item = {"pk": {"S": "a"}, "m": {"M": {"l": {"L": [{"N": "1"}, {"B": "not base64!"}]}}}}
+    with pytest.raises(InvalidItemError, match=r"attribute m\.l\[1\]"):
+        validate_item(item)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"SS": []}, {"SS": ["a", "a"]}, {"NS": ["1", "1.0"]}, {"NULL": False}, {"BOOL": "true"}, {"X": "1"},
+     {"S": "a", "N": "1"}, {"BS": ["AAE=", "AAE="]}],
+)
+def test_invalid_values(value: dict) -> None:
+    with pytest.raises(InvalidItemError):
+        validate_value(value, "attr")
+
+
+def test_all_ten_types_validate() -> None:
+    validate_item({
+        "s": {"S": ""}, "n": {"N": "-1.5"}, "b": {"B": "AAE="}, "t": {"BOOL": False}, "z": {"NULL": True},
+        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": ["AA==", "AQ=="]},
+        "l": {"L": [{"M": {"x": {"L": []}}}]}, "m": {"M": {}},
+    })
+
+
+def test_item_size_follows_dynamodb_rules() -> None:
+    assert item_size({"ab": {"S": "héllo"}}) == 2 + 6
+    assert item_size({"n": {"N": "12345"}}) == 1 + 1 + 3
+    assert item_size({"b": {"B": "AAEC"}}) == 1 + 3
+    assert item_size({"m": {"M": {"k": {"BOOL": True}}}}) == 1 + 3 + 1 + 1 + 1
+    assert write_units(1024) == 1 and write_units(1025) == 2 and write_units(0) == 1

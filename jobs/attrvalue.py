@@ -70,9 +70,7 @@ def _check_base64(text: Any, path: str) -> bytes:
 def validate_value(value: Any, path: str) -> None:
     """Raise :class:`InvalidItemError` naming ``path`` unless ``value`` is a valid AttributeValue."""
     if not isinstance(value, dict) or len(value) != 1:
-        raise InvalidItemError(
-            f"attribute {path}: expected one type key of {', '.join(TYPES)}, got {str(value)[:80]}"
-        )
+        raise InvalidItemError(f"attribute {path}: expected one type key of {', '.join(TYPES)}, got {str(value)[:80]}")
     kind, inner = next(iter(value.items()))
     if kind == "S":
         if not isinstance(inner, str):

@@ -67,14 +67,12 @@ def _assume_role_refresher(spec: AccountSpec, base: boto3.Session) -> Any:
         if spec.external_id:
             request["ExternalId"] = spec.external_id
         creds = sts.assume_role(**request)["Credentials"]
-        expiry = creds["Expiration"]
-        if isinstance(expiry, datetime):
-            expiry = expiry.astimezone(UTC).isoformat()
+        expiry: datetime = creds["Expiration"]
         return {
             "access_key": creds["AccessKeyId"],
             "secret_key": creds["SecretAccessKey"],
             "token": creds["SessionToken"],
-            "expiry_time": expiry,
+            "expiry_time": expiry.astimezone(UTC).isoformat(),
         }
 
     return refresh
@@ -95,7 +93,7 @@ def session(spec: AccountSpec) -> boto3.Session:
         metadata=refresh(), refresh_using=refresh, method="sts-assume-role"
     )
     core = botocore.session.get_session()
-    core._credentials = credentials  # the documented way to hand a session refreshable creds
+    core._credentials = credentials  # type: ignore[attr-defined] # the documented way to hand a session refreshable creds
     return boto3.Session(botocore_session=core, region_name=spec.region)
 
 
@@ -119,14 +117,18 @@ def client(spec: AccountSpec, service: str, config: Config | None = None) -> Any
 @functools.lru_cache(maxsize=64)
 def _cached_client(spec: AccountSpec, service: str, config: Config) -> Any:
     endpoint = spec.endpoint("dynamodb" if service == "dynamodbstreams" else service)
-    return session_for(spec, service).client(service, endpoint_url=endpoint, config=config)
+    factory: Any = session_for(spec, service)
+    return factory.client(service, endpoint_url=endpoint, config=config)
 
 
 def frozen_credentials(spec: AccountSpec, service: str) -> Credentials:
     """Current credentials for signing raw requests to ``service``."""
     creds = session_for(spec, service).get_credentials()
     if creds is None:
-        raise TerminalError(f"no AWS credentials found for account {spec.name!r}", hint="configure a profile, role_arn or the default credential chain")
+        raise TerminalError(
+            f"no AWS credentials found for account {spec.name!r}",
+            hint="configure a profile, role_arn or the default credential chain",
+        )
     return creds
 
 

@@ -37,8 +37,10 @@ def _cmd_local(args: argparse.Namespace) -> int:
     if running is None:
         print("local stack: not running")
         return 3
-    print(f"local stack: running\n  DynamoDB Local {running.dynamodb_endpoint} (pid {running.dynamodb_pid})\n"
-          f"  moto {running.moto_endpoint} (pid {running.moto_pid})")
+    print(
+        f"local stack: running\n  DynamoDB Local {running.dynamodb_endpoint} (pid {running.dynamodb_pid})\n"
+        f"  moto {running.moto_endpoint} (pid {running.moto_pid})"
+    )
     return 0
 
 
@@ -70,8 +72,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ddb-migrate", description=(
-        "Migrate DynamoDB tables across AWS accounts: export -> Spark -> target table, with nothing lost."))
+    parser = argparse.ArgumentParser(
+        prog="ddb-migrate",
+        description=(
+            "Migrate DynamoDB tables across AWS accounts: export -> Spark -> target table, with nothing lost."
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -85,8 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--run-id", help="override the config's run_id (reuse one to resume a run)")
         return sub
 
-    with_config("export", "export the source table to S3 (ExportTableToPointInTime, or a local scan)"
-                ).set_defaults(handler=_cmd_export)
+    with_config("export", "export the source table to S3 (ExportTableToPointInTime, or a local scan)").set_defaults(
+        handler=_cmd_export
+    )
     run = with_config("run", "run the migration job on Spark (local, spark-submit or Glue)")
     run.add_argument("--report", help="also write the run report JSON to this local path")
     run.set_defaults(handler=_cmd_run)
@@ -100,8 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("botocore", "urllib3", "py4j", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

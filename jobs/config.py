@@ -108,8 +108,15 @@ class _Fields:
                 self.problem(f"{path}.{key}", f"unknown field; allowed: {', '.join(allowed)}")
         return doc
 
-    def get(self, doc: dict[str, Any], path: str, name: str, kind: type | tuple[type, ...],
-            default: Any = None, required: bool = False) -> Any:
+    def get(
+        self,
+        doc: dict[str, Any],
+        path: str,
+        name: str,
+        kind: type | tuple[type, ...],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
         value = doc.get(name, default)
         if value is None:
             if required:
@@ -132,13 +139,20 @@ class _Fields:
         if self.problems:
             lines = "\n".join(f"  {self.where}: {p}" for p in self.problems)
             raise ConfigError(
-                f"invalid configuration ({len(self.problems)} problem{'s' if len(self.problems) > 1 else ''}):\n{lines}",
+                f"invalid configuration ({len(self.problems)} problem(s)):\n{lines}",
                 hint="fix the fields named above; the README's 'Configuration' section documents each one",
             )
 
 
 def _kind_names(kinds: tuple[type, ...]) -> str:
-    names = {int: "an integer", float: "a number", str: "a string", bool: "a boolean", dict: "a mapping", list: "a list"}
+    names = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "a boolean",
+        dict: "a mapping",
+        list: "a list",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -159,16 +173,25 @@ def _account(fields: _Fields, name: str, doc: Any) -> AccountSpec | None:
     fields.check((key_id is None) == (secret is None), path, "access_key_id and secret_access_key go together")
     profile = fields.get(doc, path, "profile", str)
     fields.check(not (profile and key_id), path, "give either profile or access keys, not both")
-    endpoints = fields.section(fields.get(doc, path, "endpoints", dict, default={}), f"{path}.endpoints",
-                               ENDPOINT_SERVICES, required=False)
+    endpoints = fields.section(
+        fields.get(doc, path, "endpoints", dict, default={}), f"{path}.endpoints", ENDPOINT_SERVICES, required=False
+    )
     for service, url in endpoints.items():
-        fields.check(isinstance(url, str) and url.startswith(("http://", "https://")),
-                     f"{path}.endpoints.{service}", "must be an http(s) URL")
+        fields.check(
+            isinstance(url, str) and url.startswith(("http://", "https://")),
+            f"{path}.endpoints.{service}",
+            "must be an http(s) URL",
+        )
     if region is None:
         return None
     return AccountSpec(
-        name=name, region=region, profile=profile, role_arn=role_arn, external_id=external_id,
-        access_key_id=key_id, secret_access_key=secret,
+        name=name,
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        external_id=external_id,
+        access_key_id=key_id,
+        secret_access_key=secret,
         endpoints=tuple(sorted((k, str(v)) for k, v in endpoints.items())),
         session_name=f"ddb-migrate-{name}",
     )
@@ -179,22 +202,32 @@ def _table_name(fields: _Fields, doc: dict[str, Any], path: str) -> str:
     arn = _TABLE_ARN.match(value)
     if arn:
         return arn.group(1)
-    fields.check(not value or bool(_TABLE_NAME.match(value)), f"{path}.table",
-                 f"{value!r} is neither a table name (3-255 of A-Z a-z 0-9 _ . -) nor a table ARN")
+    fields.check(
+        not value or bool(_TABLE_NAME.match(value)),
+        f"{path}.table",
+        f"{value!r} is neither a table name (3-255 of A-Z a-z 0-9 _ . -) nor a table ARN",
+    )
     return value
 
 
 def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettings:
     path = "source.export"
-    doc = fields.section(doc, path, ("manifest", "bucket", "prefix", "bucket_owner", "read_account",
-                                     "format", "method", "kms_key_arn"))
+    doc = fields.section(
+        doc, path, ("manifest", "bucket", "prefix", "bucket_owner", "read_account", "format", "method", "kms_key_arn")
+    )
     manifest = fields.get(doc, path, "manifest", str)
     if manifest is not None:
-        fields.check(bool(_S3_URI.match(manifest)) and manifest.endswith("manifest-summary.json"),
-                     f"{path}.manifest", "must be the s3:// URI of a manifest-summary.json")
+        fields.check(
+            bool(_S3_URI.match(manifest)) and manifest.endswith("manifest-summary.json"),
+            f"{path}.manifest",
+            "must be the s3:// URI of a manifest-summary.json",
+        )
     bucket = fields.get(doc, path, "bucket", str)
-    fields.check(manifest is not None or bucket is not None, path,
-                 "give 'manifest' (an existing export) or 'bucket' (where `ddb-migrate export` writes one)")
+    fields.check(
+        manifest is not None or bucket is not None,
+        path,
+        "give 'manifest' (an existing export) or 'bucket' (where `ddb-migrate export` writes one)",
+    )
     owner = fields.get(doc, path, "bucket_owner", (str, int))
     if owner is not None:
         owner = str(owner)
@@ -206,16 +239,22 @@ def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettin
     method = fields.get(doc, path, "method", str, default="auto")
     fields.check(method in ("auto", "aws", "local"), f"{path}.method", "must be auto, aws or local")
     return ExportSettings(
-        manifest_uri=manifest, bucket=bucket, prefix=(fields.get(doc, path, "prefix", str, default="") or "").strip("/"),
-        bucket_owner=owner, read_account=read_account, output_format=output_format, method=method,
+        manifest_uri=manifest,
+        bucket=bucket,
+        prefix=(fields.get(doc, path, "prefix", str, default="") or "").strip("/"),
+        bucket_owner=owner,
+        read_account=read_account,
+        output_format=output_format,
+        method=method,
         kms_key_arn=fields.get(doc, path, "kms_key_arn", str),
     )
 
 
 def _write(fields: _Fields, doc: Any) -> WriteSettings:
     path = "write"
-    doc = fields.section(doc, path, ("concurrency", "batch_size", "max_retry_seconds", "max_write_units_per_s"),
-                         required=False)
+    doc = fields.section(
+        doc, path, ("concurrency", "batch_size", "max_retry_seconds", "max_write_units_per_s"), required=False
+    )
     concurrency = fields.get(doc, path, "concurrency", int, default=8)
     fields.check(1 <= concurrency <= 64, f"{path}.concurrency", "must be between 1 and 64")
     batch_size = fields.get(doc, path, "batch_size", int, default=25)
@@ -224,8 +263,12 @@ def _write(fields: _Fields, doc: Any) -> WriteSettings:
     fields.check(max_retry > 0, f"{path}.max_retry_seconds", "must be positive")
     rate = fields.get(doc, path, "max_write_units_per_s", (int, float))
     fields.check(rate is None or rate > 0, f"{path}.max_write_units_per_s", "must be positive")
-    return WriteSettings(concurrency=concurrency, batch_size=batch_size, max_retry_seconds=float(max_retry),
-                         max_write_units_per_s=float(rate) if rate is not None else None)
+    return WriteSettings(
+        concurrency=concurrency,
+        batch_size=batch_size,
+        max_retry_seconds=float(max_retry),
+        max_write_units_per_s=float(rate) if rate is not None else None,
+    )
 
 
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
@@ -241,8 +284,11 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     target = fields.section(top.get("target"), "target", ("account", "table"))
     for path, section in (("source", source), ("target", target)):
         name = fields.get(section, path, "account", str, required=True)
-        fields.check(name is None or name in accounts_doc, f"{path}.account",
-                     f"unknown account {name!r}; define it under 'accounts'")
+        fields.check(
+            name is None or name in accounts_doc,
+            f"{path}.account",
+            f"unknown account {name!r}; define it under 'accounts'",
+        )
     source_table = _table_name(fields, source, "source")
     target_table = _table_name(fields, target, "target")
     export = _export(fields, source.get("export"), accounts_doc)
@@ -258,11 +304,19 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     fields.raise_if_any()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return JobConfig(
-        run_id=run_id or f"{target_table}-{stamp}", accounts=accounts,
-        source_account=source["account"], source_table=source_table, export=export,
-        target_account=target["account"], target_table=target_table, write=write,
-        output_uri=output_uri.rstrip("/"), output_account=output_account, partitions=partitions,
-        path=where, raw=doc,
+        run_id=run_id or f"{target_table}-{stamp}",
+        accounts=accounts,
+        source_account=source["account"],
+        source_table=source_table,
+        export=export,
+        target_account=target["account"],
+        target_table=target_table,
+        write=write,
+        output_uri=output_uri.rstrip("/"),
+        output_account=output_account,
+        partitions=partitions,
+        path=where,
+        raw=doc,
     )
 
 

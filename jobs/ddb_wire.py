@@ -18,17 +18,19 @@ from jobs import aws
 from jobs.aws import AccountSpec
 from jobs.errors import MigrationError, TerminalError
 
-TRANSIENT_CODES = frozenset({
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "LimitExceededException",
-    "TransactionInProgressException",
-    "ExpiredTokenException",
-})
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "LimitExceededException",
+        "TransactionInProgressException",
+        "ExpiredTokenException",
+    }
+)
 THROTTLE_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 
 
@@ -50,7 +52,9 @@ class DynamoWire:
         self.url = spec.endpoint("dynamodb") or f"https://dynamodb.{spec.region}.amazonaws.com/"
         self._credentials = aws.frozen_credentials(spec, "dynamodb")
         self._http = urllib3.PoolManager(
-            maxsize=pool_size, block=True, retries=False,
+            maxsize=pool_size,
+            block=True,
+            retries=False,
             timeout=urllib3.Timeout(connect=5.0, read=timeout_s),
         )
 
@@ -58,7 +62,9 @@ class DynamoWire:
         """POST ``body`` as ``operation``; return the parsed response or raise DynamoCallError."""
         payload = body.encode("utf-8")
         request = AWSRequest(
-            method="POST", url=self.url, data=payload,
+            method="POST",
+            url=self.url,
+            data=payload,
             headers={
                 "Content-Type": "application/x-amz-json-1.0",
                 "X-Amz-Target": f"DynamoDB_20120810.{operation}",

@@ -78,7 +78,7 @@ class AwsExporter:
         ddb = aws.client(source, "dynamodb")
         request: dict[str, Any] = {
             "TableArn": table_arn(source, self.config.source_table),
-            "S3Bucket": settings.bucket,
+            "S3Bucket": _export_bucket(self.config),
             "S3Prefix": settings.prefix or self.config.run_id,
             "ExportFormat": settings.output_format,
             "ExportType": "FULL_EXPORT",
@@ -91,20 +91,29 @@ class AwsExporter:
         try:
             description = ddb.export_table_to_point_in_time(**request)["ExportDescription"]
         except ddb.exceptions.PointInTimeRecoveryUnavailableException:
-            raise TerminalError(f"table {self.config.source_table} has no point-in-time recovery",
-                                hint="enable PITR on the source table (the source Terraform module does), "
-                                "or migrate with source.mode: scan") from None
+            raise TerminalError(
+                f"table {self.config.source_table} has no point-in-time recovery",
+                hint="enable PITR on the source table (the source Terraform module does), "
+                "or migrate with source.mode: scan",
+            ) from None
         started = time.monotonic()
         while description["ExportStatus"] == "IN_PROGRESS":
-            progress(f"export {description['ExportArn'].rsplit('/', 1)[-1]}: in progress, "
-                     f"{time.monotonic() - started:.0f}s elapsed")
+            progress(
+                f"export {description['ExportArn'].rsplit('/', 1)[-1]}: in progress, "
+                f"{time.monotonic() - started:.0f}s elapsed"
+            )
             time.sleep(self.poll_s)
             description = ddb.describe_export(ExportArn=description["ExportArn"])["ExportDescription"]
         if description["ExportStatus"] != "COMPLETED":
-            raise TerminalError(f"export {description['ExportArn']} ended {description['ExportStatus']}: "
-                                f"{description.get('FailureCode')} {description.get('FailureMessage')}")
-        return ExportResult(f"s3://{settings.bucket}/{description['ExportManifest']}",
-                            int(description.get("ItemCount", 0)), description["ExportArn"])
+            raise TerminalError(
+                f"export {description['ExportArn']} ended {description['ExportStatus']}: "
+                f"{description.get('FailureCode')} {description.get('FailureMessage')}"
+            )
+        return ExportResult(
+            f"s3://{settings.bucket}/{description['ExportManifest']}",
+            int(description.get("ItemCount", 0)),
+            description["ExportArn"],
+        )
 
 
 class LocalExporter:
@@ -118,8 +127,12 @@ class LocalExporter:
     def _scan_segment(self, wire: DynamoWire, segment: int) -> tuple[bytes, int, int]:
         buffer = io.BytesIO()
         count = size = 0
-        request: dict[str, Any] = {"TableName": self.config.source_table, "Segment": segment,
-                                   "TotalSegments": self.segments, "Limit": self.page_limit}
+        request: dict[str, Any] = {
+            "TableName": self.config.source_table,
+            "Segment": segment,
+            "TotalSegments": self.segments,
+            "Limit": self.page_limit,
+        }
         with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as stream:
             while True:
                 page = wire.call("Scan", json.dumps(request))
@@ -135,6 +148,7 @@ class LocalExporter:
 
     def export(self, progress: Progress) -> ExportResult:
         settings = self.config.export
+        bucket = _export_bucket(self.config)
         source = self.config.account(self.config.source_account)
         arn = table_arn(source, self.config.source_table)
         export_id = f"{int(time.time() * 1000):014d}-{uuid.uuid4().hex[:8]}"
@@ -142,7 +156,7 @@ class LocalExporter:
         folder = f"{prefix}/AWSDynamoDB/{export_id}" if prefix else f"AWSDynamoDB/{export_id}"
         s3 = aws.client(source, "s3")
         owner = {"ExpectedBucketOwner": settings.bucket_owner} if settings.bucket_owner else {}
-        put = partial_put(s3, settings.bucket, owner)
+        put = partial_put(s3, bucket, owner)
         start = _now()
         put(f"{folder}/_started", b"")
         wire = DynamoWire(source, pool_size=self.segments)
@@ -155,26 +169,34 @@ class LocalExporter:
             key = f"{folder}/data/{uuid.uuid4().hex[:26]}.json.gz"
             put(key, data)
             entries.append(DataFile(key=key, item_count=count, md5=md5_base64(data), etag=None))
-            progress(f"wrote s3://{settings.bucket}/{key} ({count} items)")
+            progress(f"wrote s3://{bucket}/{key} ({count} items)")
         files_text = ("\n".join(files_manifest_line(e) for e in entries) + "\n").encode("utf-8")
         files_key = f"{folder}/manifest-files.json"
         put(files_key, files_text)
         put(checksum_keys(files_key)[0], md5_base64(files_text).encode("ascii"))
         total = sum(e.item_count for e in entries)
         summary = summary_document(
-            bucket=settings.bucket, prefix=prefix, export_id=export_id, table_arn=arn, export_time=start,
-            start_time=start, end_time=_now(), item_count=total,
-            billed_size_bytes=sum(size for _d, _c, size in scanned))
+            bucket=bucket,
+            prefix=prefix,
+            export_id=export_id,
+            table_arn=arn,
+            export_time=start,
+            start_time=start,
+            end_time=_now(),
+            item_count=total,
+            billed_size_bytes=sum(size for _d, _c, size in scanned),
+        )
         summary_text = json.dumps(summary, indent=2).encode("utf-8")
         summary_key = f"{folder}/{SUMMARY_NAME}"
         put(summary_key, summary_text)
         put(checksum_keys(summary_key)[0], md5_base64(summary_text).encode("ascii"))
-        return ExportResult(f"s3://{settings.bucket}/{summary_key}", total, summary["exportArn"])
+        return ExportResult(f"s3://{bucket}/{summary_key}", total, summary["exportArn"])
 
 
 def partial_put(s3: Any, bucket: str, extra: dict[str, str]) -> Callable[[str, bytes], None]:
     def put(key: str, body: bytes) -> None:
         s3.put_object(Bucket=bucket, Key=key, Body=body, **extra)
+
     return put
 
 
@@ -188,14 +210,22 @@ def exporter_for(config: JobConfig) -> Exporter:
     return AwsExporter(config)
 
 
-def request_export(config: JobConfig, progress: Progress) -> ExportResult:
-    """Export the source table and record the manifest URI for this run id."""
+def _export_bucket(config: JobConfig) -> str:
     if not config.export.bucket:
         raise TerminalError("source.export.bucket is not set", hint="say where the export should be written")
+    return config.export.bucket
+
+
+def request_export(config: JobConfig, progress: Progress) -> ExportResult:
+    """Export the source table and record the manifest URI for this run id."""
+    _export_bucket(config)
     result = exporter_for(config).export(progress)
     store = ledger_store(config)
     aws.client(store.account, "s3").put_object(
-        Bucket=store.bucket, Key=store.prefix + EXPORT_POINTER,
-        Body=json.dumps({"manifest": result.manifest_uri, "item_count": result.item_count,
-                         "export_arn": result.export_arn}).encode("utf-8"))
+        Bucket=store.bucket,
+        Key=store.prefix + EXPORT_POINTER,
+        Body=json.dumps(
+            {"manifest": result.manifest_uri, "item_count": result.item_count, "export_arn": result.export_arn}
+        ).encode("utf-8"),
+    )
     return result

@@ -65,10 +65,18 @@ class RunReport:
     dead_letter_uri: str | None = None
 
     @classmethod
-    def from_files(cls, run_id: str, files_total: int, results: Iterable[FileResult], elapsed_s: float,
-                   manifest_item_count: int, skipped: int = 0) -> RunReport:
-        report = cls(run_id=run_id, files_total=files_total, files_skipped=skipped,
-                     manifest_item_count=manifest_item_count)
+    def from_files(
+        cls,
+        run_id: str,
+        files_total: int,
+        results: Iterable[FileResult],
+        elapsed_s: float,
+        manifest_item_count: int,
+        skipped: int = 0,
+    ) -> RunReport:
+        report = cls(
+            run_id=run_id, files_total=files_total, files_skipped=skipped, manifest_item_count=manifest_item_count
+        )
         for result in results:
             report.items_read += result.read
             report.items_written += result.written
@@ -84,12 +92,18 @@ class RunReport:
         report.elapsed_s = round(elapsed_s, 3)
         report.items_per_s = round(report.items_written / elapsed_s, 1) if elapsed_s > 0 else 0.0
         report.reconciled = report.items_read == (
-            report.items_written + report.items_filtered + report.items_dead_lettered)
+            report.items_written + report.items_filtered + report.items_dead_lettered
+        )
         if report.files_done == report.files_total and report.items_read != manifest_item_count:
             report.errors.append(
-                f"items read ({report.items_read}) differ from the manifest's itemCount ({manifest_item_count})")
-        report.success = (report.reconciled and report.files_done == report.files_total
-                          and report.items_dead_lettered == 0 and not report.errors)
+                f"items read ({report.items_read}) differ from the manifest's itemCount ({manifest_item_count})"
+            )
+        report.success = (
+            report.reconciled
+            and report.files_done == report.files_total
+            and report.items_dead_lettered == 0
+            and not report.errors
+        )
         return report
 
     def to_json(self) -> str:

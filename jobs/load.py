@@ -17,12 +17,22 @@ from jobs.ledger import FileResult, LedgerStore
 from jobs.read import TRAILER_LINE
 from jobs.write import DeadLetter, Entry, PartitionWriter, WriterSettings, item_body
 
-RESULT_SCHEMA = pa.schema([
-    ("file_key", pa.string()), ("read", pa.int64()), ("written", pa.int64()), ("filtered", pa.int64()),
-    ("dead_lettered", pa.int64()), ("throttles", pa.int64()), ("retries", pa.int64()), ("error", pa.string()),
-])
-SPARK_RESULT_SCHEMA = ("file_key string, read long, written long, filtered long, dead_lettered long, "
-                       "throttles long, retries long, error string")
+RESULT_SCHEMA = pa.schema(
+    [
+        ("file_key", pa.string()),
+        ("read", pa.int64()),
+        ("written", pa.int64()),
+        ("filtered", pa.int64()),
+        ("dead_lettered", pa.int64()),
+        ("throttles", pa.int64()),
+        ("retries", pa.int64()),
+        ("error", pa.string()),
+    ]
+)
+SPARK_RESULT_SCHEMA = (
+    "file_key string, read long, written long, filtered long, dead_lettered long, "
+    "throttles long, retries long, error string"
+)
 # Columns the load stage reads. `item` is map<attribute name, AttributeValue JSON>; `dead_reason`
 # is set by earlier stages for items that must not be written; `filtered` marks items dropped
 # on purpose by the mapping.
@@ -45,8 +55,9 @@ class _FileAccount:
 
 def _dead_record(row: dict[str, Any]) -> DeadLetter:
     original = row.get("line") or ""
-    return DeadLetter(row["file_key"], row["line_no"], row.get("dead_stage") or "read",
-                      "InvalidItem", row["dead_reason"], original)
+    return DeadLetter(
+        row["file_key"], row["line_no"], row.get("dead_stage") or "read", "InvalidItem", row["dead_reason"], original
+    )
 
 
 def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iterator[pa.RecordBatch]:

@@ -55,8 +55,10 @@ def _get(account: AccountSpec, bucket: str, key: str) -> bytes | None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
             return None
-        raise ExportFormatError(f"s3://{bucket}/{key}: cannot read ({exc})",
-                                hint="check the bucket policy grants this job's role s3:GetObject") from exc
+        raise ExportFormatError(
+            f"s3://{bucket}/{key}: cannot read ({exc})",
+            hint="check the bucket policy grants this job's role s3:GetObject",
+        ) from exc
 
 
 def _verify_checksum(account: AccountSpec, bucket: str, key: str, data: bytes) -> bool:
@@ -65,8 +67,10 @@ def _verify_checksum(account: AccountSpec, bucket: str, key: str, data: bytes) -
         if expected is None:
             continue
         if not checksum_matches(expected.decode("ascii", "replace"), data):
-            raise ExportFormatError(f"s3://{bucket}/{key}: does not match its checksum file {candidate}",
-                                    hint="the manifest was modified or truncated; re-export the table")
+            raise ExportFormatError(
+                f"s3://{bucket}/{key}: does not match its checksum file {candidate}",
+                hint="the manifest was modified or truncated; re-export the table",
+            )
         return True
     log.warning("s3://%s/%s has no .checksum or .md5 file; its content cannot be verified", bucket, key)
     return False
@@ -76,7 +80,7 @@ def _rebase(key: str, original_root: str, actual_root: str) -> str:
     """Map a key written at export time onto where the export lives now (it may have been copied)."""
     if original_root == actual_root or not key.startswith(original_root + ROOT_MARKER):
         return key
-    return actual_root + key[len(original_root):]
+    return actual_root + key[len(original_root) :]
 
 
 def _root(key: str) -> str:
@@ -89,8 +93,9 @@ def load_export(account: AccountSpec, manifest_uri: str) -> LoadedExport:
     bucket, summary_key = parse_s3_uri(manifest_uri)
     data = _get(account, bucket, summary_key)
     if data is None:
-        raise ExportFormatError(f"{manifest_uri}: no such object",
-                                hint="check source.export.manifest, or run `ddb-migrate export` first")
+        raise ExportFormatError(
+            f"{manifest_uri}: no such object", hint="check source.export.manifest, or run `ddb-migrate export` first"
+        )
     verified = _verify_checksum(account, bucket, summary_key, data)
     summary = parse_summary(data, manifest_uri)
     actual_root = _root(summary_key)
@@ -100,13 +105,16 @@ def load_export(account: AccountSpec, manifest_uri: str) -> LoadedExport:
         files_key = export_folder(summary_key) + "manifest-files.json"
         files_data = _get(account, bucket, files_key)
     if files_data is None:
-        raise ExportFormatError(f"{manifest_uri}: its files manifest {summary.manifest_files_key} is missing",
-                                hint="the export is incomplete; wait for it to finish or re-export")
+        raise ExportFormatError(
+            f"{manifest_uri}: its files manifest {summary.manifest_files_key} is missing",
+            hint="the export is incomplete; wait for it to finish or re-export",
+        )
     verified = _verify_checksum(account, bucket, files_key, files_data) and verified
     files = parse_files_manifest(files_data, f"s3://{bucket}/{files_key}")
     original_root = _root(summary.manifest_files_key)
     files = [replace(f, key=_rebase(f.key, original_root, actual_root)) for f in files]
     if summary.bucket != bucket:
         log.warning("export was written to bucket %s but is read from %s", summary.bucket, bucket)
-    return LoadedExport(bucket=bucket, summary_key=summary_key, summary=summary, files=files,
-                        checksums_verified=verified)
+    return LoadedExport(
+        bucket=bucket, summary_key=summary_key, summary=summary, files=files, checksums_verified=verified
+    )

@@ -55,9 +55,10 @@ def target_key_names(config: JobConfig) -> tuple[str, ...]:
     try:
         table = ddb.describe_table(TableName=config.target_table)["Table"]
     except ddb.exceptions.ResourceNotFoundException:
-        raise TerminalError(f"target table {config.target_table!r} does not exist in account "
-                            f"'{config.target_account}'", hint="create it (the Terraform target module does) "
-                            "before running the migration") from None
+        raise TerminalError(
+            f"target table {config.target_table!r} does not exist in account '{config.target_account}'",
+            hint="create it (the Terraform target module does) before running the migration",
+        ) from None
     return tuple(k["AttributeName"] for k in table["KeySchema"])
 
 
@@ -66,18 +67,22 @@ def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, fil
     partitions = max(1, min(len(files), config.partitions or len(files)))
     rows = [(f.key, f.item_count, f.md5) for f in files]
     files_df = spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string")
+        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string"
+    )
     settings = ReadSettings(account=config.account(config.export.read_account), bucket=export.bucket)
     lines = files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA)
     item = F.from_json("line", ITEM_SCHEMA).getField("Item")
     trailer = F.col("line_no") == F.lit(TRAILER_LINE)
-    bad_line = F.concat(F.lit("line "), F.col("line_no").cast("string"),
-                        F.lit(' is not a DynamoDB JSON export record {"Item": {...}}'))
-    dead_reason: Column = (F.when(trailer, F.col("error"))
-                           .when(item.isNull() | (F.size(item) == 0), bad_line))
+    bad_line = F.concat(
+        F.lit("line "), F.col("line_no").cast("string"), F.lit(' is not a DynamoDB JSON export record {"Item": {...}}')
+    )
+    dead_reason: Column = F.when(trailer, F.col("error")).when(item.isNull() | (F.size(item) == 0), bad_line)
     return lines.select(
-        "file_key", "line_no", item.alias("item"),
-        dead_reason.alias("dead_reason"), F.lit("read").alias("dead_stage"),
+        "file_key",
+        "line_no",
+        item.alias("item"),
+        dead_reason.alias("dead_reason"),
+        F.lit("read").alias("dead_stage"),
         F.lit(False).alias("filtered"),
         F.when(dead_reason.isNotNull() & ~trailer, F.col("line")).alias("line"),
     )
@@ -88,8 +93,13 @@ def load_items(items: DataFrame, config: JobConfig, key_names: tuple[str, ...]) 
     write = config.write
     settings = LoadSettings(
         writer=WriterSettings(
-            account=config.account(config.target_account), table=config.target_table, key_names=key_names,
-            concurrency=write.concurrency, batch_size=write.batch_size, max_retry_seconds=write.max_retry_seconds),
+            account=config.account(config.target_account),
+            table=config.target_table,
+            key_names=key_names,
+            concurrency=write.concurrency,
+            batch_size=write.batch_size,
+            max_retry_seconds=write.max_retry_seconds,
+        ),
         ledger=ledger_store(config),
     )
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
@@ -101,14 +111,21 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     started = time.monotonic()
     export = load_export(config.account(config.export.read_account), manifest_uri(config))
     if export.summary.export_type != "FULL_EXPORT":
-        raise TerminalError(f"{export.uri} is an {export.summary.export_type}",
-                            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental")
+        raise TerminalError(
+            f"{export.uri} is an {export.summary.export_type}",
+            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental",
+        )
     key_names = target_key_names(config)
     store = ledger_store(config)
     finished = store.finished_files()
     todo = [f for f in export.files if f.key not in finished]
-    log.info("run %s: %d data files, %d already finished, %d to load", config.run_id,
-             len(export.files), len(export.files) - len(todo), len(todo))
+    log.info(
+        "run %s: %d data files, %d already finished, %d to load",
+        config.run_id,
+        len(export.files),
+        len(export.files) - len(todo),
+        len(todo),
+    )
     results: list[FileResult] = []
     if todo:
         try:
@@ -116,8 +133,13 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         except Exception as exc:  # Spark wraps task failures; surface our own message
             raise spark_failure(exc) from exc
     report = RunReport.from_files(
-        config.run_id, len(export.files), [*finished.values(), *results], time.monotonic() - started,
-        manifest_item_count=export.summary.item_count, skipped=len(export.files) - len(todo))
+        config.run_id,
+        len(export.files),
+        [*finished.values(), *results],
+        time.monotonic() - started,
+        manifest_item_count=export.summary.item_count,
+        skipped=len(export.files) - len(todo),
+    )
     report.dead_letter_uri = f"s3://{store.bucket}/{store.prefix}dead-letters/"
     store.write_report(report)
     return report
@@ -135,5 +157,7 @@ def spark_failure(exc: Exception) -> MigrationError:
         name, message = matches[-1]
         return TerminalError(f"a Spark task failed with {name}: {message}")
     text = str(exc).strip().splitlines()
-    return TerminalError(f"the Spark job failed: {text[0] if text else type(exc).__name__}",
-                         hint="see the Spark driver log for the task's traceback")
+    return TerminalError(
+        f"the Spark job failed: {text[0] if text else type(exc).__name__}",
+        hint="see the Spark driver log for the task's traceback",
+    )

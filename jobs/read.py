@@ -26,12 +26,14 @@ from jobs.aws import AccountSpec
 from jobs.errors import ExportFormatError
 
 TRAILER_LINE = -1  # line_no of the one row per file that closes it (and carries its error)
-LINES_SCHEMA = pa.schema([
-    ("file_key", pa.string()),
-    ("line_no", pa.int64()),
-    ("line", pa.string()),
-    ("error", pa.string()),
-])
+LINES_SCHEMA = pa.schema(
+    [
+        ("file_key", pa.string()),
+        ("line_no", pa.int64()),
+        ("line", pa.string()),
+        ("error", pa.string()),
+    ]
+)
 SPARK_LINES_SCHEMA = "file_key string, line_no long, line string, error string"
 _CHUNK = 1 << 20
 _EMIT_ROWS = 8192
@@ -108,10 +110,14 @@ def verified_lines(settings: ReadSettings, key: str, item_count: int, md5: str) 
 
 
 def _batch(rows: list[tuple[str, int, str | None, str | None]]) -> pa.RecordBatch:
-    keys, numbers, lines, errors = zip(*rows) if rows else ((), (), (), ())
+    keys, numbers, lines, errors = zip(*rows, strict=True) if rows else ((), (), (), ())
     return pa.RecordBatch.from_arrays(
-        [pa.array(keys, pa.string()), pa.array(numbers, pa.int64()),
-         pa.array(lines, pa.string()), pa.array(errors, pa.string())],
+        [
+            pa.array(keys, pa.string()),
+            pa.array(numbers, pa.int64()),
+            pa.array(lines, pa.string()),
+            pa.array(errors, pa.string()),
+        ],
         schema=LINES_SCHEMA,
     )
 

@@ -5,6 +5,7 @@ Scans go through the wire client so items come back in wire form, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -24,10 +25,8 @@ def create_table(account: AccountSpec, name: str, definition: dict[str, Any], st
     request: dict[str, Any] = {"TableName": name, "BillingMode": "PAY_PER_REQUEST", **definition}
     if stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-    try:
+    with contextlib.suppress(ddb.exceptions.ResourceInUseException):
         ddb.create_table(**request)
-    except ddb.exceptions.ResourceInUseException:
-        pass
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
 
 
@@ -46,8 +45,9 @@ def key_names(account: AccountSpec, name: str) -> tuple[str, ...]:
 
 def put_items(account: AccountSpec, name: str, items: Iterable[Item], concurrency: int = 8) -> int:
     """Write items with the same concurrent batch writer the job uses; return how many were written."""
-    writer = PartitionWriter(WriterSettings(account=account, table=name, key_names=key_names(account, name),
-                                            concurrency=concurrency))
+    writer = PartitionWriter(
+        WriterSettings(account=account, table=name, key_names=key_names(account, name), concurrency=concurrency)
+    )
     try:
         for number, item in enumerate(items, start=1):
             writer.add(Entry("seed", number, json.dumps(item, ensure_ascii=False)))
@@ -75,8 +75,9 @@ def scan_items(account: AccountSpec, name: str, segments: int = 4) -> list[Item]
     """Every item of a table in wire form (parallel segments; for tests and small tables)."""
     wire = DynamoWire(account, pool_size=segments)
     with ThreadPoolExecutor(segments) as pool:
-        parts = pool.map(lambda s: [i for p in _scan_segment(wire, name, s, segments, None) for i in p["Items"]],
-                         range(segments))
+        parts = pool.map(
+            lambda s: [i for p in _scan_segment(wire, name, s, segments, None) for i in p["Items"]], range(segments)
+        )
         return [item for part in parts for item in part]
 
 
@@ -84,8 +85,11 @@ def count_items(account: AccountSpec, name: str, segments: int = 4) -> int:
     """Exact item count by a parallel COUNT scan (DescribeTable's count is only refreshed every 6h)."""
     wire = DynamoWire(account, pool_size=segments)
     with ThreadPoolExecutor(segments) as pool:
-        return sum(pool.map(lambda s: sum(p["Count"] for p in _scan_segment(wire, name, s, segments, "COUNT")),
-                            range(segments)))
+        return sum(
+            pool.map(
+                lambda s: sum(p["Count"] for p in _scan_segment(wire, name, s, segments, "COUNT")), range(segments)
+            )
+        )
 
 
 def wait_deleted(account: AccountSpec, name: str, timeout_s: float = 30) -> None:

@@ -30,7 +30,7 @@ class WriterSettings:
     concurrency: int = 8
     batch_size: int = 25
     max_retry_seconds: float = 900.0
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
 
 
 @dataclass
@@ -62,8 +62,14 @@ class DeadLetter:
     item: Any
 
     def record(self) -> dict[str, Any]:
-        return {"file": self.file_key, "line": self.line_no, "stage": self.stage,
-                "error": self.error, "reason": self.reason, "item": self.item}
+        return {
+            "file": self.file_key,
+            "line": self.line_no,
+            "stage": self.stage,
+            "error": self.error,
+            "reason": self.reason,
+            "item": self.item,
+        }
 
 
 @dataclass
@@ -133,8 +139,11 @@ class BatchSender:
                     self._isolate(pending, error, deadline, outcome)
                     return
                 if not error.transient:
-                    raise as_terminal(error, f"writing to table {self.settings.table}",
-                                      "check the table exists and the job's role may write to it") from error
+                    raise as_terminal(
+                        error,
+                        f"writing to table {self.settings.table}",
+                        "check the table exists and the job's role may write to it",
+                    ) from error
                 outcome.throttles += int(error.throttled)
                 last_error = f"{error.code}: {error}"
             else:
@@ -144,9 +153,14 @@ class BatchSender:
                     return
                 last_error = "UnprocessedItems: the table kept returning these items unprocessed"
             if deadline.expired:
-                outcome.dead.extend(_dead(pending, "RetryDeadlineExceeded",
-                                          f"not written within write.max_retry_seconds="
-                                          f"{self.settings.max_retry_seconds:g}s; last error: {last_error}"))
+                outcome.dead.extend(
+                    _dead(
+                        pending,
+                        "RetryDeadlineExceeded",
+                        f"not written within write.max_retry_seconds="
+                        f"{self.settings.max_retry_seconds:g}s; last error: {last_error}",
+                    )
+                )
                 return
             outcome.retries += 1
             deadline.sleep(self.settings.backoff.delay(attempt))
@@ -170,8 +184,7 @@ class BatchSender:
                 outcome.written[entry.file_key] += 1
         return pending
 
-    def _isolate(self, entries: list[Entry], error: DynamoCallError, deadline: Deadline,
-                 outcome: BatchOutcome) -> None:
+    def _isolate(self, entries: list[Entry], error: DynamoCallError, deadline: Deadline, outcome: BatchOutcome) -> None:
         if len(entries) == 1:
             outcome.dead.extend(_dead(entries, error.code, f"DynamoDB rejected the item: {error}"))
             return

@@ -14,7 +14,7 @@ from typing import Any
 
 from jobs.attrvalue import Item
 
-_WORDS = ("alpha", "beta", "gamma", "délta", "ε", "日本語", "emoji😀", "𝄞clef", "", "tab\there", "quote\"s")
+_WORDS = ("alpha", "beta", "gamma", "délta", "ε", "日本語", "emoji😀", "𝄞clef", "", "tab\there", 'quote"s')
 
 
 def _b64(rng: random.Random, size: int) -> str:
@@ -57,22 +57,32 @@ def make_item(index: int, seed: int = 7) -> Item:
         "tags": {"SS": strings},
         "scores": {"NS": numbers},
         "blobs": {"BS": binaries},
-        "history": {"L": [
-            {"S": text}, {"N": _number(rng)}, {"BOOL": False}, {"NULL": True},
-            {"M": {"raw": {"B": _b64(rng, 8)}, "when": {"N": str(1_700_000_000 + index)}}},
-            {"L": [{"L": [{"B": _b64(rng, 4)}, {"SS": ["inner", "set"]}]}]},
-        ]},
-        "profile": {"M": {
-            "address": {"M": {
-                "city": {"S": rng.choice(_WORDS)},
-                "geo": {"M": {"lat": {"N": "51.5072178"}, "lon": {"N": "-0.1275862"},
-                              "cell": {"B": _b64(rng, 6)}}},
-                "lines": {"L": [{"S": "line 1"}, {"B": _b64(rng, 5)}, {"M": {"deep": {"NS": ["1", "2.5"]}}}]},
-            }},
-            "prefs": {"M": {"email": {"BOOL": True}, "digest": {"NULL": True}, "codes": {"BS": [_b64(rng, 3)]}}},
-            "empty_map": {"M": {}},
-            "empty_list": {"L": []},
-        }},
+        "history": {
+            "L": [
+                {"S": text},
+                {"N": _number(rng)},
+                {"BOOL": False},
+                {"NULL": True},
+                {"M": {"raw": {"B": _b64(rng, 8)}, "when": {"N": str(1_700_000_000 + index)}}},
+                {"L": [{"L": [{"B": _b64(rng, 4)}, {"SS": ["inner", "set"]}]}]},
+            ]
+        },
+        "profile": {
+            "M": {
+                "address": {
+                    "M": {
+                        "city": {"S": rng.choice(_WORDS)},
+                        "geo": {
+                            "M": {"lat": {"N": "51.5072178"}, "lon": {"N": "-0.1275862"}, "cell": {"B": _b64(rng, 6)}}
+                        },
+                        "lines": {"L": [{"S": "line 1"}, {"B": _b64(rng, 5)}, {"M": {"deep": {"NS": ["1", "2.5"]}}}]},
+                    }
+                },
+                "prefs": {"M": {"email": {"BOOL": True}, "digest": {"NULL": True}, "codes": {"BS": [_b64(rng, 3)]}}},
+                "empty_map": {"M": {}},
+                "empty_list": {"L": []},
+            }
+        },
     }
     if index % 7 == 0:
         item["sparse"] = {"S": "only on some items"}
@@ -88,6 +98,8 @@ def key_schema() -> dict[str, Any]:
     """Table definition matching the generated items' keys (pk S, sk N)."""
     return {
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": "N"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
     }

@@ -32,8 +32,15 @@ def demo_config(running: stack.Stack, source_table: str, target_table: str, run_
     return {
         "run_id": run_id,
         "accounts": {"source": running.account_config("source"), "target": running.account_config("target")},
-        "source": {"account": "source", "table": source_table, "export": {
-            "bucket": EXPORT_BUCKET, "prefix": f"exports/{source_table}", "bucket_owner": stack.TARGET_ACCOUNT_ID}},
+        "source": {
+            "account": "source",
+            "table": source_table,
+            "export": {
+                "bucket": EXPORT_BUCKET,
+                "prefix": f"exports/{source_table}",
+                "bucket_owner": stack.TARGET_ACCOUNT_ID,
+            },
+        },
         "target": {"account": "target", "table": target_table},
         "write": {"concurrency": 8},
         "output": {"uri": f"s3://{ARTIFACT_BUCKET}/runs", "account": "target"},
@@ -79,12 +86,22 @@ def run_demo(output: Path, items: int = 10_000) -> int:
             "files_done == files_total": report.files_done == report.files_total,
             "run reconciles": report.reconciled and report.success,
         }
-        print(json.dumps({"manifest_items": manifest.summary.item_count, "target_items": target_count,
-                          "report": json.loads(report.to_json())}, indent=2))
-        print(f"\nDemo migration {'SUCCEEDED' if all(checks.values()) else 'FAILED'}: "
-              f"{report.items_written} of {report.items_read} items from {report.files_total} export files "
-              f"in {report.elapsed_s:.1f}s ({report.items_per_s:.0f} items/s); target holds {target_count} "
-              f"items, manifest says {manifest.summary.item_count}.")
+        print(
+            json.dumps(
+                {
+                    "manifest_items": manifest.summary.item_count,
+                    "target_items": target_count,
+                    "report": json.loads(report.to_json()),
+                },
+                indent=2,
+            )
+        )
+        print(
+            f"\nDemo migration {'SUCCEEDED' if all(checks.values()) else 'FAILED'}: "
+            f"{report.items_written} of {report.items_read} items from {report.files_total} export files "
+            f"in {report.elapsed_s:.1f}s ({report.items_per_s:.0f} items/s); target holds {target_count} "
+            f"items, manifest says {manifest.summary.item_count}."
+        )
         for name, ok in checks.items():
             print(f"  [{'ok' if ok else 'FAIL'}] {name}")
         print(f"  report: {output / 'run-report.json'}  config: {output / 'config.yaml'}")

@@ -25,12 +25,19 @@ def dynamodb_local_dir(cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache) as work:
         try:
-            subprocess.run([npm, "pack", NPM_PACKAGE, "--silent", "--pack-destination", work],
-                           check=True, capture_output=True, text=True, timeout=600)
+            subprocess.run(
+                [npm, "pack", NPM_PACKAGE, "--silent", "--pack-destination", work],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             detail = getattr(exc, "stderr", "") or ""
-            raise LocalStackError(f"`npm pack {NPM_PACKAGE}` failed: {detail.strip()[:500]}",
-                                  hint="check that the npm registry is reachable") from exc
+            raise LocalStackError(
+                f"`npm pack {NPM_PACKAGE}` failed: {detail.strip()[:500]}",
+                hint="check that the npm registry is reachable",
+            ) from exc
         archive = next(Path(work).glob("*.tgz"))
         staging = Path(work) / "out"
         with tarfile.open(archive) as tar:

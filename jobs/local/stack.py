@@ -33,7 +33,7 @@ from jobs.local.fetch import JAR, dynamodb_local_dir
 REGION = "us-east-1"
 SOURCE_ACCOUNT_ID = "111111111111"
 TARGET_ACCOUNT_ID = "123456789012"  # moto's default account (MOTO_ACCOUNT_ID would override assumed roles too)
-SECRET = "local-only-secret"
+SECRET = "local-only-secret"  # noqa: S105 - emulator credentials, not a secret
 SOURCE_ROLE_ARN = f"arn:aws:iam::{SOURCE_ACCOUNT_ID}:role/ddb-migrate-source"
 EXTERNAL_ID = "ddb-migrate-local"
 
@@ -74,19 +74,34 @@ class Stack:
         """``source`` or ``target`` as an AccountSpec pointed at the emulators."""
         endpoints = (("default", self.moto_endpoint), ("dynamodb", self.dynamodb_endpoint))
         if name == "source":
-            return AccountSpec(name="source", region=REGION, access_key_id="source", secret_access_key=SECRET,
-                               role_arn=SOURCE_ROLE_ARN, external_id=EXTERNAL_ID, endpoints=endpoints,
-                               session_name="ddb-migrate-source")
+            return AccountSpec(
+                name="source",
+                region=REGION,
+                access_key_id="source",
+                secret_access_key=SECRET,
+                role_arn=SOURCE_ROLE_ARN,
+                external_id=EXTERNAL_ID,
+                endpoints=endpoints,
+                session_name="ddb-migrate-source",
+            )
         if name == "target":
-            return AccountSpec(name="target", region=REGION, access_key_id="target", secret_access_key=SECRET,
-                               endpoints=endpoints, session_name="ddb-migrate-target")
+            return AccountSpec(
+                name="target",
+                region=REGION,
+                access_key_id="target",
+                secret_access_key=SECRET,
+                endpoints=endpoints,
+                session_name="ddb-migrate-target",
+            )
         raise LocalStackError(f"unknown local account {name!r}; use 'source' or 'target'")
 
     def account_config(self, name: str) -> dict[str, object]:
         """The ``accounts.<name>`` section of a job config for this stack."""
         spec = self.account(name)
         doc: dict[str, object] = {
-            "region": spec.region, "access_key_id": spec.access_key_id, "secret_access_key": spec.secret_access_key,
+            "region": spec.region,
+            "access_key_id": spec.access_key_id,
+            "secret_access_key": spec.secret_access_key,
             "endpoints": {"default": self.moto_endpoint, "dynamodb": self.dynamodb_endpoint},
         }
         if spec.role_arn:
@@ -95,23 +110,25 @@ class Stack:
 
     def shell_exports(self) -> str:
         """``export`` lines for the AWS CLI, boto3 or a notebook (the target account is the default)."""
-        return "\n".join([
-            f"export DDB_MIGRATE_DYNAMODB_ENDPOINT={self.dynamodb_endpoint}",
-            f"export DDB_MIGRATE_MOTO_ENDPOINT={self.moto_endpoint}",
-            f"export AWS_ENDPOINT_URL_DYNAMODB={self.dynamodb_endpoint}",
-            f"export AWS_ENDPOINT_URL_S3={self.moto_endpoint}",
-            f"export AWS_ENDPOINT_URL_STS={self.moto_endpoint}",
-            f"export AWS_ENDPOINT_URL_IAM={self.moto_endpoint}",
-            f"export AWS_DEFAULT_REGION={REGION}",
-            "# target account (the default credentials)",
-            "export AWS_ACCESS_KEY_ID=target",
-            f"export AWS_SECRET_ACCESS_KEY={SECRET}",
-            "# source account: DynamoDB key id; S3/STS through the role below",
-            "export SOURCE_AWS_ACCESS_KEY_ID=source",
-            f"export SOURCE_AWS_SECRET_ACCESS_KEY={SECRET}",
-            f"export SOURCE_ROLE_ARN={SOURCE_ROLE_ARN}",
-            f"export SOURCE_EXTERNAL_ID={EXTERNAL_ID}",
-        ])
+        return "\n".join(
+            [
+                f"export DDB_MIGRATE_DYNAMODB_ENDPOINT={self.dynamodb_endpoint}",
+                f"export DDB_MIGRATE_MOTO_ENDPOINT={self.moto_endpoint}",
+                f"export AWS_ENDPOINT_URL_DYNAMODB={self.dynamodb_endpoint}",
+                f"export AWS_ENDPOINT_URL_S3={self.moto_endpoint}",
+                f"export AWS_ENDPOINT_URL_STS={self.moto_endpoint}",
+                f"export AWS_ENDPOINT_URL_IAM={self.moto_endpoint}",
+                f"export AWS_DEFAULT_REGION={REGION}",
+                "# target account (the default credentials)",
+                "export AWS_ACCESS_KEY_ID=target",
+                f"export AWS_SECRET_ACCESS_KEY={SECRET}",
+                "# source account: DynamoDB key id; S3/STS through the role below",
+                "export SOURCE_AWS_ACCESS_KEY_ID=source",
+                f"export SOURCE_AWS_SECRET_ACCESS_KEY={SECRET}",
+                f"export SOURCE_ROLE_ARN={SOURCE_ROLE_ARN}",
+                f"export SOURCE_EXTERNAL_ID={EXTERNAL_ID}",
+            ]
+        )
 
 
 def _alive(pid: int) -> bool:
@@ -126,8 +143,9 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], name: str, log: Path,
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LocalStackError(f"{name} exited with code {process.returncode} at start-up: "
-                                  f"{log.read_text(errors='replace')[-800:]}")
+            raise LocalStackError(
+                f"{name} exited with code {process.returncode} at start-up: {log.read_text(errors='replace')[-800:]}"
+            )
         try:
             urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
             return
@@ -138,11 +156,16 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], name: str, log: Path,
     raise LocalStackError(f"{name} did not answer on {url} within {timeout_s:.0f}s; see {log}")
 
 
-def _spawn(command: list[str], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-           ) -> subprocess.Popen[bytes]:
+def _spawn(
+    command: list[str],
+    log: Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     handle = log.open("wb")
-    return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=cwd, env=env,
-                            start_new_session=True)  # its own process group, so down() can stop it whole
+    return subprocess.Popen(
+        command, stdout=handle, stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True
+    )  # its own process group, so down() can stop it whole
 
 
 def start_moto(home: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -167,8 +190,20 @@ def start_dynamodb_local(home: Path, cache: Path) -> tuple[subprocess.Popen[byte
     ddb_dir = dynamodb_local_dir(cache.resolve())
     port = free_port()
     log = home / f"dynamodb-local-{port}.log"
-    ddb = _spawn([java, f"-Djava.library.path={ddb_dir / 'DynamoDBLocal_lib'}", "-Xmx2g", "-jar",
-                  str(ddb_dir / JAR), "-inMemory", "-port", str(port)], log, cwd=ddb_dir)
+    ddb = _spawn(
+        [
+            java,
+            f"-Djava.library.path={ddb_dir / 'DynamoDBLocal_lib'}",
+            "-Xmx2g",
+            "-jar",
+            str(ddb_dir / JAR),
+            "-inMemory",
+            "-port",
+            str(port),
+        ],
+        log,
+        cwd=ddb_dir,
+    )
     try:
         _wait_http(f"http://127.0.0.1:{port}", ddb, "DynamoDB Local", log)
     except BaseException:

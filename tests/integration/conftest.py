@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -27,8 +28,7 @@ def names() -> Callable[[str], str]:
     return lambda base: f"{base}-{stamp}"
 
 
-def make_config(local_stack: Stack, source_table: str, target_table: str, run_id: str,
-                **sections: Any) -> JobConfig:
+def make_config(local_stack: Stack, source_table: str, target_table: str, run_id: str, **sections: Any) -> JobConfig:
     doc = demo.demo_config(local_stack, source_table, target_table, run_id)
     for key, value in sections.items():
         doc[key] = {**doc.get(key, {}), **value} if isinstance(value, dict) else value
@@ -54,6 +54,7 @@ def source_table(local_stack: Stack, names: Callable[[str], str]) -> Callable[[l
 
 def canonical(item: Item) -> Any:
     """An item with set elements sorted (sets have no order); everything else exactly as is."""
+
     def value(av: dict[str, Any]) -> Any:
         kind, inner = next(iter(av.items()))
         if kind in ("SS", "NS", "BS"):
@@ -63,6 +64,7 @@ def canonical(item: Item) -> Any:
         if kind == "M":
             return {"M": {k: value(v) for k, v in inner.items()}}
         return av
+
     return {name: value(av) for name, av in item.items()}
 
 

@@ -32,12 +32,19 @@ def test_local_up_status_down(tmp_path):
     env = {**os.environ, "DDB_MIGRATE_HOME": str(tmp_path / "home"), "DDB_MIGRATE_CACHE": str(ROOT / ".cache")}
     try:
         up = subprocess.run([*CLI, "local", "up"], capture_output=True, text=True, env=env, timeout=120, check=True)
-        exports = dict(line[len("export "):].split("=", 1) for line in up.stdout.splitlines()
-                       if line.startswith("export "))
+        exports = dict(
+            line[len("export ") :].split("=", 1) for line in up.stdout.splitlines() if line.startswith("export ")
+        )
         assert exports["AWS_ACCESS_KEY_ID"] == "target" and exports["SOURCE_AWS_ACCESS_KEY_ID"] == "source"
         import boto3
-        ddb = boto3.client("dynamodb", endpoint_url=exports["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
-                           aws_access_key_id="target", aws_secret_access_key="x")
+
+        ddb = boto3.client(
+            "dynamodb",
+            endpoint_url=exports["AWS_ENDPOINT_URL_DYNAMODB"],
+            region_name="us-east-1",
+            aws_access_key_id="target",
+            aws_secret_access_key="x",
+        )
         assert ddb.list_tables()["TableNames"] == []
         status = subprocess.run([*CLI, "local", "status"], capture_output=True, text=True, env=env)
         assert status.returncode == 0 and "running" in status.stdout
@@ -47,8 +54,9 @@ def test_local_up_status_down(tmp_path):
     assert status.returncode == 3 and "not running" in status.stdout
 
 
-def test_glue_script_runs_with_glue_style_arguments_and_no_awsglue(local_stack, buckets, spark, source_table,
-                                                                   names, monkeypatch):
+def test_glue_script_runs_with_glue_style_arguments_and_no_awsglue(
+    local_stack, buckets, spark, source_table, names, monkeypatch
+):
     assert "awsglue" not in sys.modules
     source = source_table(list(datagen.make_items(80)))
     target, run_id = names("tgt"), names("run")
@@ -62,9 +70,25 @@ def test_glue_script_runs_with_glue_style_arguments_and_no_awsglue(local_stack, 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "target")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setattr(sys, "argv", [
-        "migrate_table.py", "--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_1", "--job-bookmark-option", "job-bookmark-disable",
-        "--TempDir", "s3://tmp/", "--config", f"s3://{demo.ARTIFACT_BUCKET}/config/{run_id}.yaml", "--run_id", run_id])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "migrate_table.py",
+            "--JOB_ID",
+            "j_1",
+            "--JOB_RUN_ID",
+            "jr_1",
+            "--job-bookmark-option",
+            "job-bookmark-disable",
+            "--TempDir",
+            "s3://tmp/",
+            "--config",
+            f"s3://{demo.ARTIFACT_BUCKET}/config/{run_id}.yaml",
+            "--run_id",
+            run_id,
+        ],
+    )
     with pytest.raises(SystemExit) as finished:
         runpy.run_path(str(ROOT / "glue_scripts" / "migrate_table.py"), run_name="__main__")
     assert finished.value.code == 0

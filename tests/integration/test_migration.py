@@ -20,12 +20,26 @@ from .conftest import by_key, make_config, s3
 pytestmark = pytest.mark.integration
 
 EDGE_ITEMS = [
-    {"pk": {"S": "edge"}, "sk": {"N": "1"}, "tiny": {"N": "1E-130"}, "huge": {"N": "9.9999999999999999999999999999999999999E+125"},
-     "neg38": {"N": "-0.12345678901234567890123456789012345678"}, "empty": {"S": ""},
-     "astral": {"S": "𝄞😀𠜎"}, "nested": {"M": {"a": {"M": {"b": {"M": {"c": {"L": [{"B": "AAECAwQ="}, {"BS": ["AA==", "/w=="]}]}}}}}}},
-     "ns": {"NS": ["1", "10", "1.5", "-3"]}, "nullish": {"NULL": True}, "f": {"BOOL": False}},
-    {"pk": {"S": "edge"}, "sk": {"N": "2"}, "bin_list_in_map": {"M": {"l": {"L": [{"B": "3q2+7w=="}]}}},
-     "ss": {"SS": ["😀", "a"]}, "unicode key é": {"S": "value"}},
+    {
+        "pk": {"S": "edge"},
+        "sk": {"N": "1"},
+        "tiny": {"N": "1E-130"},
+        "huge": {"N": "9.9999999999999999999999999999999999999E+125"},
+        "neg38": {"N": "-0.12345678901234567890123456789012345678"},
+        "empty": {"S": ""},
+        "astral": {"S": "𝄞😀𠜎"},
+        "nested": {"M": {"a": {"M": {"b": {"M": {"c": {"L": [{"B": "AAECAwQ="}, {"BS": ["AA==", "/w=="]}]}}}}}}},
+        "ns": {"NS": ["1", "10", "1.5", "-3"]},
+        "nullish": {"NULL": True},
+        "f": {"BOOL": False},
+    },
+    {
+        "pk": {"S": "edge"},
+        "sk": {"N": "2"},
+        "bin_list_in_map": {"M": {"l": {"L": [{"B": "3q2+7w=="}]}}},
+        "ss": {"SS": ["😀", "a"]},
+        "unicode key é": {"S": "value"},
+    },
 ]
 
 
@@ -78,8 +92,11 @@ def test_md5_mismatch_fails_that_file_whole_and_names_it(local_stack, buckets, s
     *_, victim = _damage(local_stack, result.manifest_uri, flip_one_item)
     exit_code = run_and_report(config)
     assert exit_code == 1
-    report = json.loads(s3(local_stack).get_object(
-        Bucket=config.run_prefix[0], Key=config.run_prefix[1] + "run-report.json")["Body"].read())
+    report = json.loads(
+        s3(local_stack)
+        .get_object(Bucket=config.run_prefix[0], Key=config.run_prefix[1] + "run-report.json")["Body"]
+        .read()
+    )
     assert report["files_failed"] == 1 and report["files_done"] == report["files_total"] - 1
     assert report["items_read"] == 400 - victim.item_count == report["items_written"]
     assert len(report["errors"]) == 1
@@ -98,8 +115,9 @@ def test_truncated_gzip_is_reported_with_the_file_name(local_stack, buckets, spa
     lines = []
     for entry in entries:
         md5 = md5_base64(truncated) if entry.key == victim.key else entry.md5
-        lines.append(json.dumps({"itemCount": entry.item_count, "md5Checksum": md5, "etag": None,
-                                 "dataFileS3Key": entry.key}))
+        lines.append(
+            json.dumps({"itemCount": entry.item_count, "md5Checksum": md5, "etag": None, "dataFileS3Key": entry.key})
+        )
     text = ("\n".join(lines) + "\n").encode()
     client.put_object(Bucket=bucket, Key=files_key, Body=text)
     client.put_object(Bucket=bucket, Key=files_key.replace(".json", ".checksum"), Body=md5_base64(text).encode())

@@ -48,8 +48,11 @@ def _significant(value: Decimal) -> int:
     return len("".join(map(str, value.as_tuple().digits)).strip("0"))
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
-    lambda d: d == 0 or (_significant(d) <= 38 and -130 <= d.adjusted() <= 125)))
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: d == 0 or (_significant(d) <= 38 and -130 <= d.adjusted() <= 125)
+    )
+)
 def test_normalize_number_preserves_value_exactly(value: Decimal) -> None:
     text = format(value, "E") if value.adjusted() % 3 else str(value)
     out = normalize_number(text)
@@ -66,8 +69,16 @@ def test_validate_names_the_nested_attribute() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [{"SS": []}, {"SS": ["a", "a"]}, {"NS": ["1", "1.0"]}, {"NULL": False}, {"BOOL": "true"}, {"X": "1"},
-     {"S": "a", "N": "1"}, {"BS": ["AAE=", "AAE="]}],
+    [
+        {"SS": []},
+        {"SS": ["a", "a"]},
+        {"NS": ["1", "1.0"]},
+        {"NULL": False},
+        {"BOOL": "true"},
+        {"X": "1"},
+        {"S": "a", "N": "1"},
+        {"BS": ["AAE=", "AAE="]},
+    ],
 )
 def test_invalid_values(value: dict) -> None:
     with pytest.raises(InvalidItemError):
@@ -75,11 +86,20 @@ def test_invalid_values(value: dict) -> None:
 
 
 def test_all_ten_types_validate() -> None:
-    validate_item({
-        "s": {"S": ""}, "n": {"N": "-1.5"}, "b": {"B": "AAE="}, "t": {"BOOL": False}, "z": {"NULL": True},
-        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": ["AA==", "AQ=="]},
-        "l": {"L": [{"M": {"x": {"L": []}}}]}, "m": {"M": {}},
-    })
+    validate_item(
+        {
+            "s": {"S": ""},
+            "n": {"N": "-1.5"},
+            "b": {"B": "AAE="},
+            "t": {"BOOL": False},
+            "z": {"NULL": True},
+            "ss": {"SS": ["a", "b"]},
+            "ns": {"NS": ["1", "2"]},
+            "bs": {"BS": ["AA==", "AQ=="]},
+            "l": {"L": [{"M": {"x": {"L": []}}}]},
+            "m": {"M": {}},
+        }
+    )
 
 
 def test_item_size_follows_dynamodb_rules() -> None:

@@ -12,8 +12,11 @@ VALID = {
         "source": {"region": "eu-west-1", "role_arn": "arn:aws:iam::111122223333:role/read", "external_id": "x-1"},
         "target": {"region": "eu-west-1"},
     },
-    "source": {"account": "source", "table": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
-               "export": {"bucket": "exports", "prefix": "/orders/", "bucket_owner": 444455556666}},
+    "source": {
+        "account": "source",
+        "table": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+        "export": {"bucket": "exports", "prefix": "/orders/", "bucket_owner": 444455556666},
+    },
     "target": {"account": "target", "table": "orders"},
     "output": {"uri": "s3://artifacts/runs/"},
 }
@@ -30,19 +33,27 @@ def test_valid_config() -> None:
 
 
 def test_every_problem_is_named_at_once() -> None:
-    broken = {**VALID, "target": {"account": "nobody", "tbl": "x"}, "write": {"batch_size": 50},
-              "accounts": {**VALID["accounts"], "target": {"region": "eu-west-1", "role_arn": "user/*"}}}
+    broken = {
+        **VALID,
+        "target": {"account": "nobody", "tbl": "x"},
+        "write": {"batch_size": 50},
+        "accounts": {**VALID["accounts"], "target": {"region": "eu-west-1", "role_arn": "user/*"}},
+    }
     with pytest.raises(ConfigError) as caught:
         parse_config(broken, "job.yaml")
     message = str(caught.value)
-    for fragment in ("job.yaml: target.tbl: unknown field", "job.yaml: target.table: required",
-                     "target.account: unknown account 'nobody'", "write.batch_size: must be between 1 and 25",
-                     "accounts.target.role_arn: 'user/*' is not an IAM role ARN"):
+    for fragment in (
+        "job.yaml: target.tbl: unknown field",
+        "job.yaml: target.table: required",
+        "target.account: unknown account 'nobody'",
+        "write.batch_size: must be between 1 and 25",
+        "accounts.target.role_arn: 'user/*' is not an IAM role ARN",
+    ):
         assert fragment in message
 
 
 def test_export_needs_a_manifest_or_a_bucket() -> None:
-    with pytest.raises(ConfigError, match="source.export: give 'manifest'"):
+    with pytest.raises(ConfigError, match=r"source\.export: give 'manifest'"):
         parse_config({**VALID, "source": {"account": "source", "table": "orders", "export": {}}})
 
 

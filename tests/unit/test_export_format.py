@@ -4,8 +4,15 @@ import pytest
 
 from jobs.errors import ExportFormatError
 from jobs.export_format import (
-    DataFile, checksum_keys, checksum_matches, export_folder, export_line, files_manifest_line, md5_base64,
-    parse_files_manifest, parse_summary,
+    DataFile,
+    checksum_keys,
+    checksum_matches,
+    export_folder,
+    export_line,
+    files_manifest_line,
+    md5_base64,
+    parse_files_manifest,
+    parse_summary,
 )
 
 pytestmark = pytest.mark.unit
@@ -14,12 +21,19 @@ pytestmark = pytest.mark.unit
 REAL_SUMMARY = {
     "version": "2020-06-30",
     "exportArn": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/export/01700000000000-abcd1234",
-    "startTime": "2024-01-01T00:00:00.000Z", "endTime": "2024-01-01T00:05:00.000Z",
-    "tableArn": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders", "tableId": "x",
-    "exportTime": "2024-01-01T00:00:00.000Z", "s3Bucket": "exports", "s3Prefix": None,
-    "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": None,
+    "startTime": "2024-01-01T00:00:00.000Z",
+    "endTime": "2024-01-01T00:05:00.000Z",
+    "tableArn": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+    "tableId": "x",
+    "exportTime": "2024-01-01T00:00:00.000Z",
+    "s3Bucket": "exports",
+    "s3Prefix": None,
+    "s3SseAlgorithm": "AES256",
+    "s3SseKmsKeyId": None,
     "manifestFilesS3Key": "AWSDynamoDB/01700000000000-abcd1234/manifest-files.json",
-    "billedSizeBytes": 4096, "itemCount": 3, "outputFormat": "DYNAMODB_JSON",
+    "billedSizeBytes": 4096,
+    "itemCount": 3,
+    "outputFormat": "DYNAMODB_JSON",
 }
 
 
@@ -40,8 +54,10 @@ def test_summary_errors_name_the_object_and_field() -> None:
 
 
 def test_files_manifest_round_trips_and_errors_name_the_line() -> None:
-    entries = [DataFile("AWSDynamoDB/x/data/a.json.gz", 2, md5_base64(b"a"), "abc-1"),
-               DataFile("AWSDynamoDB/x/data/b.json.gz", 0, md5_base64(b""), None)]
+    entries = [
+        DataFile("AWSDynamoDB/x/data/a.json.gz", 2, md5_base64(b"a"), "abc-1"),
+        DataFile("AWSDynamoDB/x/data/b.json.gz", 0, md5_base64(b""), None),
+    ]
     text = "\n".join(files_manifest_line(e) for e in entries) + "\n"
     assert parse_files_manifest(text, "m") == entries
     bad = text + '{"itemCount": 1, "md5Checksum": "zz", "dataFileS3Key": "k"}\n'
@@ -55,10 +71,13 @@ def test_files_manifest_round_trips_and_errors_name_the_line() -> None:
 
 def test_checksum_files_by_either_name_and_encoding() -> None:
     assert checksum_keys("p/AWSDynamoDB/x/manifest-files.json") == (
-        "p/AWSDynamoDB/x/manifest-files.checksum", "p/AWSDynamoDB/x/manifest-files.md5")
+        "p/AWSDynamoDB/x/manifest-files.checksum",
+        "p/AWSDynamoDB/x/manifest-files.md5",
+    )
     data = b'{"a": 1}'
     assert checksum_matches(md5_base64(data) + "\n", data)
     import hashlib
+
     assert checksum_matches(hashlib.md5(data).hexdigest(), data)
     assert not checksum_matches(md5_base64(b"other"), data)
     assert export_folder("p/AWSDynamoDB/x/manifest-summary.json") == "p/AWSDynamoDB/x/"

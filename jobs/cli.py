@@ -65,6 +65,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_and_report(_load(args), report_path=args.report)
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from jobs.plan import plan_main
+
+    return plan_main(_load(args), as_json=args.json)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
@@ -97,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = with_config("run", "run the migration job on Spark (local, spark-submit or Glue)")
     run.add_argument("--report", help="also write the run report JSON to this local path")
     run.set_defaults(handler=_cmd_run)
+
+    plan = with_config("plan", "dry run: sample, map and estimate size, write units, cost and time; writes nothing")
+    plan.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    plan.set_defaults(handler=_cmd_plan)
 
     demo = commands.add_parser("demo", help="a whole migration on the embedded local stack")
     demo.add_argument("--output", default="demo-output")

@@ -16,6 +16,7 @@ import yaml
 
 from jobs.aws import AccountSpec
 from jobs.errors import ConfigError
+from jobs.mapping.spec import MappingSpec, parse_mapping
 
 _S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(/.*)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")
@@ -72,6 +73,7 @@ class JobConfig:
     output_uri: str
     output_account: str
     partitions: int | None
+    mapping: MappingSpec = field(default_factory=MappingSpec)
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -274,7 +276,8 @@ def _write(fields: _Fields, doc: Any) -> WriteSettings:
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     """Validate a parsed YAML document and build a :class:`JobConfig`."""
     fields = _Fields(where)
-    top = fields.section(doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark"))
+    top = fields.section(doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark",
+                                               "mapping"))
     run_id = fields.get(top, "", "run_id", str)
     if run_id is not None:
         fields.check(bool(_RUN_ID.match(run_id)), "run_id", "use letters, digits, '_', '.', '-' (max 128)")
@@ -301,6 +304,11 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     spark = fields.section(top.get("spark"), "spark", ("partitions",), required=False)
     partitions = fields.get(spark, "spark", "partitions", int)
     fields.check(partitions is None or partitions > 0, "spark.partitions", "must be positive")
+    mapping = MappingSpec()
+    try:
+        mapping = parse_mapping(top.get("mapping"))
+    except ConfigError as exc:
+        fields.problems.extend(line.strip() for line in str(exc).split(" -> ")[0].splitlines()[1:])
     fields.raise_if_any()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return JobConfig(
@@ -315,6 +323,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         output_uri=output_uri.rstrip("/"),
         output_account=output_account,
         partitions=partitions,
+        mapping=mapping,
         path=where,
         raw=doc,
     )

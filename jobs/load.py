@@ -13,9 +13,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from jobs.checks import KeySchema, item_problem
 from jobs.ledger import FileResult, LedgerStore
 from jobs.read import TRAILER_LINE
-from jobs.write import DeadLetter, Entry, PartitionWriter, WriterSettings, item_body
+from jobs.write import DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -43,6 +44,7 @@ LOAD_COLUMNS = ("file_key", "line_no", "item", "dead_reason", "dead_stage", "fil
 class LoadSettings:
     writer: WriterSettings
     ledger: LedgerStore
+    key_schema: KeySchema = ()
 
 
 class _FileAccount:
@@ -54,10 +56,9 @@ class _FileAccount:
 
 
 def _dead_record(row: dict[str, Any]) -> DeadLetter:
-    original = row.get("line") or ""
-    return DeadLetter(
-        row["file_key"], row["line_no"], row.get("dead_stage") or "read", "InvalidItem", row["dead_reason"], original
-    )
+    stage = row.get("dead_stage") or "read"
+    code = "InvalidExportLine" if stage == "read" else "MappingFailed"
+    return DeadLetter(row["file_key"], row["line_no"], stage, code, row["dead_reason"], as_json(row.get("line") or ""))
 
 
 def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iterator[pa.RecordBatch]:
@@ -85,7 +86,12 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
                     account.result.filtered += 1
                 else:
                     pairs = columns["item"][index]
-                    writer.add(Entry(file_key, line_no, item_body(pairs), pairs))
+                    body = item_body(pairs)
+                    problem = item_problem(dict(pairs), body, settings.key_schema)
+                    if problem is None:
+                        writer.add(Entry(file_key, line_no, body, pairs))
+                    else:
+                        account.dead.append(DeadLetter(file_key, line_no, "write", *problem, as_json(body)))
         writer.flush()
     finally:
         writer.close()

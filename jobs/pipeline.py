@@ -1,4 +1,4 @@
-"""The migration job: export manifests -> read (Spark) -> parse -> load -> ledger -> report."""
+"""The migration job: manifests -> read -> map -> collision check -> load -> ledger -> report."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import aws
+from jobs import aws, collisions, tables
+from jobs.checks import KeySchema
 from jobs.config import JobConfig
 from jobs.errors import ConfigError, MigrationError, TerminalError
 from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.load import SPARK_RESULT_SCHEMA, LoadSettings, load_rows
 from jobs.manifests import LoadedExport, load_export
+from jobs.mapping.compile import CompiledMapping, compile_mapping
 from jobs.read import SPARK_LINES_SCHEMA, TRAILER_LINE, ReadSettings, read_files
+from jobs.sample import sample_items
 from jobs.write import WriterSettings
 
 log = logging.getLogger(__name__)
@@ -49,17 +52,12 @@ def manifest_uri(config: JobConfig) -> str:
     return str(pointer["manifest"])
 
 
-def target_key_names(config: JobConfig) -> tuple[str, ...]:
-    """The target table's key attribute names, from DescribeTable."""
-    ddb = aws.client(config.account(config.target_account), "dynamodb")
-    try:
-        table = ddb.describe_table(TableName=config.target_table)["Table"]
-    except ddb.exceptions.ResourceNotFoundException:
-        raise TerminalError(
-            f"target table {config.target_table!r} does not exist in account '{config.target_account}'",
-            hint="create it (the Terraform target module does) before running the migration",
-        ) from None
-    return tuple(k["AttributeName"] for k in table["KeySchema"])
+def open_export(config: JobConfig) -> LoadedExport:
+    export = load_export(config.account(config.export.read_account), manifest_uri(config))
+    if export.summary.export_type != "FULL_EXPORT":
+        raise TerminalError(f"{export.uri} is an {export.summary.export_type}",
+                            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental")
+    return export
 
 
 def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, files: list[Any]) -> DataFrame:
@@ -67,40 +65,75 @@ def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, fil
     partitions = max(1, min(len(files), config.partitions or len(files)))
     rows = [(f.key, f.item_count, f.md5) for f in files]
     files_df = spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string"
-    )
+        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string")
     settings = ReadSettings(account=config.account(config.export.read_account), bucket=export.bucket)
-    lines = files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA)
+    return parse_lines(files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA))
+
+
+def parse_lines(lines: DataFrame) -> DataFrame:
+    """(file_key, line_no, line, error) -> item rows, parsed in the JVM; trailers pass through."""
     item = F.from_json("line", ITEM_SCHEMA).getField("Item")
     trailer = F.col("line_no") == F.lit(TRAILER_LINE)
-    bad_line = F.concat(
-        F.lit("line "), F.col("line_no").cast("string"), F.lit(' is not a DynamoDB JSON export record {"Item": {...}}')
-    )
+    bad_line = F.concat(F.lit("line "), F.col("line_no").cast("string"),
+                        F.lit(' is not a DynamoDB JSON export record {"Item": {...}}'))
     dead_reason: Column = F.when(trailer, F.col("error")).when(item.isNull() | (F.size(item) == 0), bad_line)
     return lines.select(
-        "file_key",
-        "line_no",
-        item.alias("item"),
-        dead_reason.alias("dead_reason"),
-        F.lit("read").alias("dead_stage"),
+        "file_key", "line_no", item.alias("item"),
+        dead_reason.alias("dead_reason"), F.lit("read").alias("dead_stage"),
         F.lit(False).alias("filtered"),
         F.when(dead_reason.isNotNull() & ~trailer, F.col("line")).alias("line"),
     )
 
 
-def load_items(items: DataFrame, config: JobConfig, key_names: tuple[str, ...]) -> list[FileResult]:
+def compiled_mapping(spark: SparkSession, config: JobConfig, export: LoadedExport,
+                     key_schema: KeySchema = ()) -> CompiledMapping:
+    """The config's mapping, checked against a sample of the export before any job runs."""
+    if config.mapping.empty:
+        return compile_mapping(spark, config.mapping, [])
+    sample = sample_items(config.account(config.export.read_account), export)
+    return compile_mapping(spark, config.mapping, sample, key_schema)
+
+
+def mapped_items(spark: SparkSession, config: JobConfig, export: LoadedExport, files: list[Any],
+                 mapping: CompiledMapping | None = None) -> DataFrame:
+    """Item rows in the target's shape: the mapping applied to what the export holds."""
+    mapping = mapping or compiled_mapping(spark, config, export)
+    return mapping.transform(read_items(spark, export, config, files))
+
+
+def collisions_possible(config: JobConfig, target_keys: KeySchema) -> bool:
+    """False only when the key is copied untouched from a source with the same key schema."""
+    if config.mapping.touched() & {name for name, _t in target_keys}:
+        return True
+    try:
+        return tables.key_schema(config.account(config.source_account), config.source_table) != target_keys
+    except Exception:  # no access to the source table: check rather than assume
+        return True
+
+
+def resolve_collisions(items: DataFrame, config: JobConfig, key_schema: KeySchema) -> DataFrame:
+    """Fail before any write, or keep the latest version per key, as the mapping says."""
+    names = tuple(n for n, _t in key_schema)
+    found = collisions.find_collisions(items, names)
+    if not found.colliding_keys:
+        return items
+    if config.mapping.collision_policy != "keep_latest":
+        raise collisions.CollisionError(
+            f"nothing was written: {found.describe()}",
+            hint="fix the key mapping, or set mapping.collisions: {policy: keep_latest, latest_by: <attribute>}")
+    log.warning("%s; keeping the latest by %s", found.describe(), config.mapping.latest_by)
+    return collisions.mark_superseded(items, collisions.superseded(items, names))
+
+
+def load_items(items: DataFrame, config: JobConfig, key_schema: KeySchema) -> list[FileResult]:
     """Write the items; return one result per file (collected to the driver: small)."""
     write = config.write
     settings = LoadSettings(
         writer=WriterSettings(
-            account=config.account(config.target_account),
-            table=config.target_table,
-            key_names=key_names,
-            concurrency=write.concurrency,
-            batch_size=write.batch_size,
-            max_retry_seconds=write.max_retry_seconds,
-        ),
-        ledger=ledger_store(config),
+            account=config.account(config.target_account), table=config.target_table,
+            key_names=tuple(n for n, _t in key_schema), concurrency=write.concurrency,
+            batch_size=write.batch_size, max_retry_seconds=write.max_retry_seconds),
+        ledger=ledger_store(config), key_schema=key_schema,
     )
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]
@@ -109,37 +142,28 @@ def load_items(items: DataFrame, config: JobConfig, key_names: tuple[str, ...]) 
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every data file not yet finished under this run id; return the run report."""
     started = time.monotonic()
-    export = load_export(config.account(config.export.read_account), manifest_uri(config))
-    if export.summary.export_type != "FULL_EXPORT":
-        raise TerminalError(
-            f"{export.uri} is an {export.summary.export_type}",
-            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental",
-        )
-    key_names = target_key_names(config)
+    export = open_export(config)
+    key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
+    mapping = compiled_mapping(spark, config, export, key_schema)
     store = ledger_store(config)
     finished = store.finished_files()
     todo = [f for f in export.files if f.key not in finished]
-    log.info(
-        "run %s: %d data files, %d already finished, %d to load",
-        config.run_id,
-        len(export.files),
-        len(export.files) - len(todo),
-        len(todo),
-    )
+    log.info("run %s: %d data files, %d already finished, %d to load", config.run_id,
+             len(export.files), len(export.files) - len(todo), len(todo))
     results: list[FileResult] = []
     if todo:
         try:
-            results = load_items(read_items(spark, export, config, todo), config, key_names)
+            items = mapped_items(spark, config, export, todo, mapping)
+            if collisions_possible(config, key_schema):
+                items = resolve_collisions(items, config, key_schema)
+            results = load_items(items, config, key_schema)
+        except MigrationError:
+            raise
         except Exception as exc:  # Spark wraps task failures; surface our own message
             raise spark_failure(exc) from exc
     report = RunReport.from_files(
-        config.run_id,
-        len(export.files),
-        [*finished.values(), *results],
-        time.monotonic() - started,
-        manifest_item_count=export.summary.item_count,
-        skipped=len(export.files) - len(todo),
-    )
+        config.run_id, len(export.files), [*finished.values(), *results], time.monotonic() - started,
+        manifest_item_count=export.summary.item_count, skipped=len(export.files) - len(todo))
     report.dead_letter_uri = f"s3://{store.bucket}/{store.prefix}dead-letters/"
     store.write_report(report)
     return report
@@ -150,14 +174,10 @@ _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")
 
 def spark_failure(exc: Exception) -> MigrationError:
     """Turn a Spark job failure into our error, keeping the task's own message."""
-    if isinstance(exc, MigrationError):
-        return exc
     matches = _ERROR_LINE.findall(str(exc))
     if matches:
         name, message = matches[-1]
         return TerminalError(f"a Spark task failed with {name}: {message}")
     text = str(exc).strip().splitlines()
-    return TerminalError(
-        f"the Spark job failed: {text[0] if text else type(exc).__name__}",
-        hint="see the Spark driver log for the task's traceback",
-    )
+    return TerminalError(f"the Spark job failed: {text[0] if text else type(exc).__name__}",
+                         hint="see the Spark driver log for the task's traceback")

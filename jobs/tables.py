@@ -15,7 +15,9 @@ from typing import Any
 from jobs import aws
 from jobs.attrvalue import Item
 from jobs.aws import AccountSpec
+from jobs.checks import KeySchema
 from jobs.ddb_wire import DynamoWire
+from jobs.errors import TerminalError
 from jobs.write import Entry, PartitionWriter, WriterSettings
 
 
@@ -38,9 +40,21 @@ def delete_table(account: AccountSpec, name: str) -> None:
         return
 
 
+def key_schema(account: AccountSpec, name: str) -> KeySchema:
+    """((name, S|N|B), ...) of a table's key, HASH first; a clear error when the table is missing."""
+    ddb = aws.client(account, "dynamodb")
+    try:
+        table = ddb.describe_table(TableName=name)["Table"]
+    except ddb.exceptions.ResourceNotFoundException:
+        raise TerminalError(f"table {name!r} does not exist in account '{account.name}'",
+                            hint="create it first (the Terraform target module does), or check the name") from None
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    ordered = sorted(table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")
+    return tuple((k["AttributeName"], types[k["AttributeName"]]) for k in ordered)
+
+
 def key_names(account: AccountSpec, name: str) -> tuple[str, ...]:
-    table = aws.client(account, "dynamodb").describe_table(TableName=name)["Table"]
-    return tuple(k["AttributeName"] for k in table["KeySchema"])
+    return tuple(n for n, _t in key_schema(account, name))
 
 
 def put_items(account: AccountSpec, name: str, items: Iterable[Item], concurrency: int = 8) -> int:

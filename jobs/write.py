@@ -104,10 +104,10 @@ def _batch_body(table_quoted: str, entries: list[Entry]) -> str:
 
 
 def _dead(entries: list[Entry], error: str, reason: str) -> list[DeadLetter]:
-    return [DeadLetter(e.file_key, e.line_no, "write", error, reason, _as_json(e.body)) for e in entries]
+    return [DeadLetter(e.file_key, e.line_no, "write", error, reason, as_json(e.body)) for e in entries]
 
 
-def _as_json(body: str) -> Any:
+def as_json(body: str) -> Any:
     try:
         return json.loads(body)
     except json.JSONDecodeError:

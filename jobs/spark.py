@@ -28,6 +28,7 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
         builder = (
             builder.master(master or os.environ.get("DDB_MIGRATE_SPARK_MASTER", "local[*]"))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.driver.memory", os.environ.get("DDB_MIGRATE_DRIVER_MEMORY", "2g"))
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")

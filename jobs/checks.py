@@ -23,8 +23,9 @@ def item_problem(values: dict[str, str], body: str, key_schema: KeySchema) -> tu
         match = _TYPE.match(text)
         found = match.group(1) if match else "?"
         if found != kind:
-            return "KeyTypeMismatch", (f"key attribute {name!r} is of type {found}, but the target table's key "
-                                       f"schema says {kind}")
+            return "KeyTypeMismatch", (
+                f"key attribute {name!r} is of type {found}, but the target table's key schema says {kind}"
+            )
         if text.replace(" ", "") in ('{"S":""}', '{"B":""}'):
             return "EmptyKey", f"key attribute {name!r} is empty; DynamoDB keys cannot be empty"
     if len(body.encode("utf-8")) > MAX_ITEM_BYTES:  # JSON text is never smaller than the billed size

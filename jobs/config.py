@@ -276,8 +276,9 @@ def _write(fields: _Fields, doc: Any) -> WriteSettings:
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     """Validate a parsed YAML document and build a :class:`JobConfig`."""
     fields = _Fields(where)
-    top = fields.section(doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark",
-                                               "mapping"))
+    top = fields.section(
+        doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark", "mapping")
+    )
     run_id = fields.get(top, "", "run_id", str)
     if run_id is not None:
         fields.check(bool(_RUN_ID.match(run_id)), "run_id", "use letters, digits, '_', '.', '-' (max 128)")

@@ -55,8 +55,10 @@ def manifest_uri(config: JobConfig) -> str:
 def open_export(config: JobConfig) -> LoadedExport:
     export = load_export(config.account(config.export.read_account), manifest_uri(config))
     if export.summary.export_type != "FULL_EXPORT":
-        raise TerminalError(f"{export.uri} is an {export.summary.export_type}",
-                            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental")
+        raise TerminalError(
+            f"{export.uri} is an {export.summary.export_type}",
+            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental",
+        )
     return export
 
 
@@ -65,7 +67,8 @@ def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, fil
     partitions = max(1, min(len(files), config.partitions or len(files)))
     rows = [(f.key, f.item_count, f.md5) for f in files]
     files_df = spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string")
+        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string"
+    )
     settings = ReadSettings(account=config.account(config.export.read_account), bucket=export.bucket)
     return parse_lines(files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA))
 
@@ -74,19 +77,24 @@ def parse_lines(lines: DataFrame) -> DataFrame:
     """(file_key, line_no, line, error) -> item rows, parsed in the JVM; trailers pass through."""
     item = F.from_json("line", ITEM_SCHEMA).getField("Item")
     trailer = F.col("line_no") == F.lit(TRAILER_LINE)
-    bad_line = F.concat(F.lit("line "), F.col("line_no").cast("string"),
-                        F.lit(' is not a DynamoDB JSON export record {"Item": {...}}'))
+    bad_line = F.concat(
+        F.lit("line "), F.col("line_no").cast("string"), F.lit(' is not a DynamoDB JSON export record {"Item": {...}}')
+    )
     dead_reason: Column = F.when(trailer, F.col("error")).when(item.isNull() | (F.size(item) == 0), bad_line)
     return lines.select(
-        "file_key", "line_no", item.alias("item"),
-        dead_reason.alias("dead_reason"), F.lit("read").alias("dead_stage"),
+        "file_key",
+        "line_no",
+        item.alias("item"),
+        dead_reason.alias("dead_reason"),
+        F.lit("read").alias("dead_stage"),
         F.lit(False).alias("filtered"),
         F.when(dead_reason.isNotNull() & ~trailer, F.col("line")).alias("line"),
     )
 
 
-def compiled_mapping(spark: SparkSession, config: JobConfig, export: LoadedExport,
-                     key_schema: KeySchema = ()) -> CompiledMapping:
+def compiled_mapping(
+    spark: SparkSession, config: JobConfig, export: LoadedExport, key_schema: KeySchema = ()
+) -> CompiledMapping:
     """The config's mapping, checked against a sample of the export before any job runs."""
     if config.mapping.empty:
         return compile_mapping(spark, config.mapping, [])
@@ -94,8 +102,13 @@ def compiled_mapping(spark: SparkSession, config: JobConfig, export: LoadedExpor
     return compile_mapping(spark, config.mapping, sample, key_schema)
 
 
-def mapped_items(spark: SparkSession, config: JobConfig, export: LoadedExport, files: list[Any],
-                 mapping: CompiledMapping | None = None) -> DataFrame:
+def mapped_items(
+    spark: SparkSession,
+    config: JobConfig,
+    export: LoadedExport,
+    files: list[Any],
+    mapping: CompiledMapping | None = None,
+) -> DataFrame:
     """Item rows in the target's shape: the mapping applied to what the export holds."""
     mapping = mapping or compiled_mapping(spark, config, export)
     return mapping.transform(read_items(spark, export, config, files))
@@ -120,7 +133,8 @@ def resolve_collisions(items: DataFrame, config: JobConfig, key_schema: KeySchem
     if config.mapping.collision_policy != "keep_latest":
         raise collisions.CollisionError(
             f"nothing was written: {found.describe()}",
-            hint="fix the key mapping, or set mapping.collisions: {policy: keep_latest, latest_by: <attribute>}")
+            hint="fix the key mapping, or set mapping.collisions: {policy: keep_latest, latest_by: <attribute>}",
+        )
     log.warning("%s; keeping the latest by %s", found.describe(), config.mapping.latest_by)
     return collisions.mark_superseded(items, collisions.superseded(items, names))
 
@@ -130,10 +144,15 @@ def load_items(items: DataFrame, config: JobConfig, key_schema: KeySchema) -> li
     write = config.write
     settings = LoadSettings(
         writer=WriterSettings(
-            account=config.account(config.target_account), table=config.target_table,
-            key_names=tuple(n for n, _t in key_schema), concurrency=write.concurrency,
-            batch_size=write.batch_size, max_retry_seconds=write.max_retry_seconds),
-        ledger=ledger_store(config), key_schema=key_schema,
+            account=config.account(config.target_account),
+            table=config.target_table,
+            key_names=tuple(n for n, _t in key_schema),
+            concurrency=write.concurrency,
+            batch_size=write.batch_size,
+            max_retry_seconds=write.max_retry_seconds,
+        ),
+        ledger=ledger_store(config),
+        key_schema=key_schema,
     )
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]
@@ -148,8 +167,13 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     store = ledger_store(config)
     finished = store.finished_files()
     todo = [f for f in export.files if f.key not in finished]
-    log.info("run %s: %d data files, %d already finished, %d to load", config.run_id,
-             len(export.files), len(export.files) - len(todo), len(todo))
+    log.info(
+        "run %s: %d data files, %d already finished, %d to load",
+        config.run_id,
+        len(export.files),
+        len(export.files) - len(todo),
+        len(todo),
+    )
     results: list[FileResult] = []
     if todo:
         try:
@@ -162,8 +186,13 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         except Exception as exc:  # Spark wraps task failures; surface our own message
             raise spark_failure(exc) from exc
     report = RunReport.from_files(
-        config.run_id, len(export.files), [*finished.values(), *results], time.monotonic() - started,
-        manifest_item_count=export.summary.item_count, skipped=len(export.files) - len(todo))
+        config.run_id,
+        len(export.files),
+        [*finished.values(), *results],
+        time.monotonic() - started,
+        manifest_item_count=export.summary.item_count,
+        skipped=len(export.files) - len(todo),
+    )
     report.dead_letter_uri = f"s3://{store.bucket}/{store.prefix}dead-letters/"
     store.write_report(report)
     return report
@@ -179,5 +208,7 @@ def spark_failure(exc: Exception) -> MigrationError:
         name, message = matches[-1]
         return TerminalError(f"a Spark task failed with {name}: {message}")
     text = str(exc).strip().splitlines()
-    return TerminalError(f"the Spark job failed: {text[0] if text else type(exc).__name__}",
-                         hint="see the Spark driver log for the task's traceback")
+    return TerminalError(
+        f"the Spark job failed: {text[0] if text else type(exc).__name__}",
+        hint="see the Spark driver log for the task's traceback",
+    )

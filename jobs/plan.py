@@ -50,7 +50,8 @@ def _rate(config: JobConfig) -> tuple[float | None, str]:
         from jobs import aws
 
         table = aws.client(config.account(config.target_account), "dynamodb").describe_table(
-            TableName=config.target_table)["Table"]
+            TableName=config.target_table
+        )["Table"]
     except Exception:
         return None, "unknown: the target table is not readable and write.max_write_units_per_s is not set"
     provisioned = table.get("ProvisionedThroughput", {}).get("WriteCapacityUnits") or 0
@@ -71,8 +72,9 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
         key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     except Exception:
         key_schema = ()
-    report = PlanReport(export.uri, export.summary.item_count, len(export.files), len(sample),
-                        sum(1 for r in rows if r["filtered"]))
+    report = PlanReport(
+        export.uri, export.summary.item_count, len(export.files), len(sample), sum(1 for r in rows if r["filtered"])
+    )
     sizes: list[int] = []
     keys: Counter[str] = Counter()
     for source, row in zip(sample, rows, strict=True):
@@ -123,8 +125,10 @@ def render(report: PlanReport) -> str:
         f"(at ${PRICE_PER_MILLION_WRU}/million WRU)",
     ]
     if report.seconds_estimate is not None:
-        lines.append(f"  time at {report.write_rate_wcu_per_s:,.0f} WCU/s ({report.rate_source}): "
-                     f"~{report.seconds_estimate:,.0f} s ({report.seconds_estimate / 3600:.2f} h)")
+        lines.append(
+            f"  time at {report.write_rate_wcu_per_s:,.0f} WCU/s ({report.rate_source}): "
+            f"~{report.seconds_estimate:,.0f} s ({report.seconds_estimate / 3600:.2f} h)"
+        )
     else:
         lines.append(f"  time: {report.rate_source}")
     for dead in report.sample_dead[:5]:

@@ -46,8 +46,10 @@ def key_schema(account: AccountSpec, name: str) -> KeySchema:
     try:
         table = ddb.describe_table(TableName=name)["Table"]
     except ddb.exceptions.ResourceNotFoundException:
-        raise TerminalError(f"table {name!r} does not exist in account '{account.name}'",
-                            hint="create it first (the Terraform target module does), or check the name") from None
+        raise TerminalError(
+            f"table {name!r} does not exist in account '{account.name}'",
+            hint="create it first (the Terraform target module does), or check the name",
+        ) from None
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
     ordered = sorted(table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")
     return tuple((k["AttributeName"], types[k["AttributeName"]]) for k in ordered)

@@ -69,13 +69,16 @@ DEMO_MAPPING = {
 }
 REMAPPED_KEYS = {
     "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-    "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"},
-                             {"AttributeName": "SK", "AttributeType": "S"}],
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+    ],
 }
 
 
-def _migrate(running: stack.Stack, doc: dict[str, Any], definition: dict[str, Any], output: Path,
-             expect_exact_copy: bool) -> bool:
+def _migrate(
+    running: stack.Stack, doc: dict[str, Any], definition: dict[str, Any], output: Path, expect_exact_copy: bool
+) -> bool:
     config = parse_config(doc, str(output / "config.yaml"))
     output.mkdir(parents=True, exist_ok=True)
     (output / "config.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
@@ -94,10 +97,12 @@ def _migrate(running: stack.Stack, doc: dict[str, Any], definition: dict[str, An
     if expect_exact_copy:
         checks["target count == manifest itemCount"] = target_count == manifest.summary.item_count
         checks["items_read == items_written"] = report.items_read == report.items_written
-    print(f"\n{config.source_table} -> {config.target_table}: {report.items_written} written, "
-          f"{report.items_filtered} filtered, {report.items_dead_lettered} dead-lettered of {report.items_read} read "
-          f"from {report.files_total} export files in {report.elapsed_s:.1f}s ({report.items_per_s:.0f} items/s); "
-          f"target holds {target_count}, manifest says {manifest.summary.item_count}.")
+    print(
+        f"\n{config.source_table} -> {config.target_table}: {report.items_written} written, "
+        f"{report.items_filtered} filtered, {report.items_dead_lettered} dead-lettered of {report.items_read} read "
+        f"from {report.files_total} export files in {report.elapsed_s:.1f}s ({report.items_per_s:.0f} items/s); "
+        f"target holds {target_count}, manifest says {manifest.summary.item_count}."
+    )
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAIL'}] {name}")
     print(f"  report: {output / 'run-report.json'}  config: {output / 'config.yaml'}")

@@ -25,8 +25,10 @@ from jobs.mapping.spec import MappingSpec
 from jobs.read import TRAILER_LINE
 
 ROW_COLUMNS = ("file_key", "line_no", "item", "dead_reason", "dead_stage", "filtered", "line")
-ROW_SCHEMA = ("file_key string, line_no long, item map<string,string>, dead_reason string, dead_stage string, "
-              "filtered boolean, line string")
+ROW_SCHEMA = (
+    "file_key string, line_no long, item map<string,string>, dead_reason string, dead_stage string, "
+    "filtered boolean, line string"
+)
 _META = "__m_"
 
 
@@ -89,8 +91,10 @@ class CompiledMapping:
         typed_cols = [sqlcols.typed(item.getItem(n), a).alias(n) for n, a in self.access.items()]
         base = rows.select(*[F.col(c).alias(_META + c) for c in ROW_COLUMNS], *typed_cols)
         mismatch = [
-            F.when(item_value.isNotNull() & (item_value != F.lit('{"NULL":true}')) & F.col(n).isNull(),
-                   F.lit(f"attribute {n!r} cannot be read as {a} (type differs from the sample, or out of range)"))
+            F.when(
+                item_value.isNotNull() & (item_value != F.lit('{"NULL":true}')) & F.col(n).isNull(),
+                F.lit(f"attribute {n!r} cannot be read as {a} (type differs from the sample, or out of range)"),
+            )
             for n, a in self.access.items()
             if any(n in refs for label, refs in self.expression_refs.items() if label != "mapping.filter")
             for item_value in [F.col(_META + "item").getItem(n)]
@@ -127,8 +131,12 @@ class CompiledMapping:
         casts = {name: sqlcols.cast_value(current.getItem(name), to) for name, to in spec.casts}
         for name, to in spec.casts:
             value = current.getItem(name)
-            errors.append(F.when(value.isNotNull() & casts[name].isNull(), F.concat(
-                F.lit(f"mapping.cast.{name}: cannot cast "), value, F.lit(f" to {to}"))))
+            errors.append(
+                F.when(
+                    value.isNotNull() & casts[name].isNull(),
+                    F.concat(F.lit(f"mapping.cast.{name}: cannot cast "), value, F.lit(f" to {to}")),
+                )
+            )
         current = sqlcols.replace_values(current, casts)
         # top-level drops, then renames
         drops = [p.top for p in spec.drops if not p.nested]
@@ -142,8 +150,13 @@ class CompiledMapping:
             for source_name, new_name in renames:
                 clash = F.array_contains(keys, source_name) & F.array_contains(keys, new_name)
                 clash = clash & F.lit(new_name not in olds)
-                conflict = F.when(clash, F.lit(f"mapping.rename.{source_name}: this item already has an attribute "
-                                               f"{new_name!r}; renaming would overwrite it")).otherwise(conflict)
+                conflict = F.when(
+                    clash,
+                    F.lit(
+                        f"mapping.rename.{source_name}: this item already has an attribute "
+                        f"{new_name!r}; renaming would overwrite it"
+                    ),
+                ).otherwise(conflict)
             errors.append(conflict)
             mapping = F.create_map(*[F.lit(x) for pair in renames for x in pair])
             renamed = F.transform_keys(current, lambda k, _v: F.coalesce(mapping[k], k))
@@ -160,8 +173,12 @@ class CompiledMapping:
             all_present = F.lit(True)
             for ref in inputs:
                 all_present = all_present & original.getItem(ref).isNotNull()
-            errors.append(F.when(F.col(alias).isNull() & all_present & F.lit(bool(inputs)), F.lit(
-                f"{label} produced NULL from non-null inputs (overflow or invalid input?)")))
+            errors.append(
+                F.when(
+                    F.col(alias).isNull() & all_present & F.lit(bool(inputs)),
+                    F.lit(f"{label} produced NULL from non-null inputs (overflow or invalid input?)"),
+                )
+            )
             if reason is not None:
                 errors.append(reason)
             produced[name] = value
@@ -175,15 +192,17 @@ class CompiledMapping:
             F.when(is_item & keep & reason.isNull(), current).otherwise(original).alias("item"),
             F.coalesce(F.col(_META + "dead_reason"), reason).alias("dead_reason"),
             F.when(F.col(_META + "dead_reason").isNotNull(), F.col(_META + "dead_stage"))
-            .when(reason.isNotNull(), F.lit("mapping")).alias("dead_stage"),
+            .when(reason.isNotNull(), F.lit("mapping"))
+            .alias("dead_stage"),
             (F.col(_META + "filtered") | (is_item & ~keep)).alias("filtered"),
             F.when(reason.isNotNull(), sqlcols.item_json(original)).otherwise(F.col(_META + "line")).alias("line"),
             *([F.col("__order").alias("order_key")] if spec.latest_by else []),
         )
 
 
-def compile_mapping(spark: SparkSession, spec: MappingSpec, sample: list[dict[str, Any]],
-                    key_schema: tuple[tuple[str, str], ...] = ()) -> CompiledMapping:
+def compile_mapping(
+    spark: SparkSession, spec: MappingSpec, sample: list[dict[str, Any]], key_schema: tuple[tuple[str, str], ...] = ()
+) -> CompiledMapping:
     """Resolve typed access from the sample and check every expression, before any job runs."""
     compiled = CompiledMapping(spec)
     if spec.empty:
@@ -203,8 +222,10 @@ def compile_mapping(spark: SparkSession, spec: MappingSpec, sample: list[dict[st
     if spec.latest_by:
         label = "mapping.collisions.latest_by"
         try:
-            compiled.access.setdefault(spec.latest_by, typed_access(
-                stats.get(spec.latest_by), spec.latest_by, overrides.get(spec.latest_by), label))
+            compiled.access.setdefault(
+                spec.latest_by,
+                typed_access(stats.get(spec.latest_by), spec.latest_by, overrides.get(spec.latest_by), label),
+            )
         except ConfigError as exc:
             problems.append(str(exc))
     news = [n.top for o, n in spec.renames if not o.nested]
@@ -215,13 +236,16 @@ def compile_mapping(spark: SparkSession, spec: MappingSpec, sample: list[dict[st
     if not problems:
         problems += _check_key_types(compiled, spark, sample, dict(key_schema))
     if problems:
-        raise ConfigError("invalid mapping:\n" + "\n".join(f"  {p}" for p in problems),
-                          hint="fix the mapping entries named above; `ddb-migrate plan` shows their effect")
+        raise ConfigError(
+            "invalid mapping:\n" + "\n".join(f"  {p}" for p in problems),
+            hint="fix the mapping entries named above; `ddb-migrate plan` shows their effect",
+        )
     return compiled
 
 
-def _check_key_types(compiled: CompiledMapping, spark: SparkSession, sample: list[dict[str, Any]],
-                     key_types: dict[str, str]) -> list[str]:
+def _check_key_types(
+    compiled: CompiledMapping, spark: SparkSession, sample: list[dict[str, Any]], key_types: dict[str, str]
+) -> list[str]:
     """A key expression must produce the type the target's key schema declares."""
     problems = []
     rows = compiled.transform(sample_rows(spark, sample[:20])).where("dead_reason IS NULL AND NOT filtered").collect()
@@ -229,11 +253,15 @@ def _check_key_types(compiled: CompiledMapping, spark: SparkSession, sample: lis
         want = key_types.get(key.name)
         found = {t for r in rows if (t := av_type(r["item"].get(key.name)))}
         if want and found and found != {want}:
-            problems.append(f"mapping.key.{key.name}: yields {'/'.join(sorted(found))}, but the target table's key "
-                            f"{key.name!r} is of type {want}")
+            problems.append(
+                f"mapping.key.{key.name}: yields {'/'.join(sorted(found))}, but the target table's key "
+                f"{key.name!r} is of type {want}"
+            )
         if key_types and key.name not in key_types:
-            problems.append(f"mapping.key.{key.name}: the target table has no key attribute {key.name!r} "
-                            f"(its key is {', '.join(key_types)})")
+            problems.append(
+                f"mapping.key.{key.name}: the target table has no key attribute {key.name!r} "
+                f"(its key is {', '.join(key_types)})"
+            )
     return problems
 
 
@@ -243,8 +271,18 @@ def av_type(text: str | None) -> str | None:
 
 def sample_rows(spark: SparkSession, sample: list[dict[str, Any]]) -> DataFrame:
     """Item rows (ROW_SCHEMA) for a sample, built the way the reader builds them."""
-    data = [("sample", i + 1, {k: json.dumps(v, ensure_ascii=False, separators=(",", ":")) for k, v in item.items()},
-             None, None, False, None) for i, item in enumerate(sample)]
+    data = [
+        (
+            "sample",
+            i + 1,
+            {k: json.dumps(v, ensure_ascii=False, separators=(",", ":")) for k, v in item.items()},
+            None,
+            None,
+            False,
+            None,
+        )
+        for i, item in enumerate(sample)
+    ]
     return spark.createDataFrame(data, ROW_SCHEMA)
 
 
@@ -260,4 +298,3 @@ def check_mapping(compiled: CompiledMapping, spark: SparkSession, sample: list[d
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         problems.append(f"a mapping expression does not analyse: {first[:400]}")
     return problems
-

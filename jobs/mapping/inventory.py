@@ -52,12 +52,16 @@ def typed_access(stats: AttributeStats | None, name: str, override: str | None, 
     if override:
         return override
     if stats is None:
-        raise ConfigError(f"{used_by}: references attribute {name!r}, which no sampled item has",
-                          hint="check the spelling (names are case-sensitive), or declare it under mapping.types")
+        raise ConfigError(
+            f"{used_by}: references attribute {name!r}, which no sampled item has",
+            hint="check the spelling (names are case-sensitive), or declare it under mapping.types",
+        )
     kinds = set(stats.types) - {"NULL"}
     if len(kinds) > 1:
-        raise ConfigError(f"{used_by}: attribute {name!r} has mixed types {sorted(kinds)} in the sample",
-                          hint=f"declare how to read it under mapping.types.{name} (string, decimal(p,s), json, ...)")
+        raise ConfigError(
+            f"{used_by}: attribute {name!r} has mixed types {sorted(kinds)} in the sample",
+            hint=f"declare how to read it under mapping.types.{name} (string, decimal(p,s), json, ...)",
+        )
     kind = next(iter(kinds), "NULL")
     if kind == "N":
         scale = min(stats.max_scale, 38 - stats.max_integer_digits)

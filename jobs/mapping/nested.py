@@ -44,7 +44,9 @@ def apply_nested(value: str | None, top: str, ops: list[NestedOp]) -> tuple[str 
             parent = ".".join((top, *new[:-1]))
             return value, f"rename {top}.{'.'.join(old)}: the destination's parent {parent} is not a map"
         if new[-1] in target:
-            return value, (f"rename {top}.{'.'.join(old)} -> {top}.{'.'.join(new)}: the destination already exists "
-                           "in this item, and renaming would overwrite it")
+            return value, (
+                f"rename {top}.{'.'.join(old)} -> {top}.{'.'.join(new)}: the destination already exists "
+                "in this item, and renaming would overwrite it"
+            )
         target[new[-1]] = holder.pop(old[-1])
     return json.dumps(root, ensure_ascii=False, separators=(",", ":")), None

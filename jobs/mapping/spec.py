@@ -56,8 +56,10 @@ def parse_path(text: str, where: str) -> Path:
             current += char
     parts.append(current)
     if quoted or any(p == "" for p in parts):
-        raise ConfigError(f"{where}: {text!r} is not an attribute path (names separated by dots, "
-                          "backticks around a name that contains a dot)")
+        raise ConfigError(
+            f"{where}: {text!r} is not an attribute path (names separated by dots, "
+            "backticks around a name that contains a dot)"
+        )
     return Path(tuple(parts))
 
 
@@ -86,8 +88,7 @@ class MappingSpec:
 
     @property
     def empty(self) -> bool:
-        return not (self.renames or self.drops or self.casts or self.sets or self.derives or self.keys
-                    or self.filter)
+        return not (self.renames or self.drops or self.casts or self.sets or self.derives or self.keys or self.filter)
 
     def touched(self) -> set[str]:
         """Top-level target attribute names this mapping may change."""
@@ -143,8 +144,9 @@ def parse_mapping(doc: Any, where: str = "mapping") -> MappingSpec:
         source, target = attempt(parse_path, str(old), entry), attempt(parse_path, str(new), entry)
         if source and target:
             if source.nested != target.nested or (source.nested and source.top != target.top):
-                problems.append(f"{entry}: a nested rename must stay inside the same top-level attribute "
-                                f"({source} -> {target})")
+                problems.append(
+                    f"{entry}: a nested rename must stay inside the same top-level attribute ({source} -> {target})"
+                )
             else:
                 renames.append((source, target))
     drop_doc = doc.get("drop") or []
@@ -165,10 +167,16 @@ def parse_mapping(doc: Any, where: str = "mapping") -> MappingSpec:
             sets.append((str(name), json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
         except InvalidItemError as exc:
             problems.append(f"{exc}; a set value is a DynamoDB JSON AttributeValue such as {{S: text}}")
-    derives = [d for name, body in _mapping_of(doc.get("derive"), f"{where}.derive").items()
-               if (d := attempt(_derive, name, body, f"{where}.derive.{name}"))]
-    keys = [d for name, body in _mapping_of(doc.get("key"), f"{where}.key").items()
-            if (d := attempt(_derive, name, body, f"{where}.key.{name}"))]
+    derives = [
+        d
+        for name, body in _mapping_of(doc.get("derive"), f"{where}.derive").items()
+        if (d := attempt(_derive, name, body, f"{where}.derive.{name}"))
+    ]
+    keys = [
+        d
+        for name, body in _mapping_of(doc.get("key"), f"{where}.key").items()
+        if (d := attempt(_derive, name, body, f"{where}.key.{name}"))
+    ]
     predicate = doc.get("filter")
     if predicate is not None and (not isinstance(predicate, str) or not predicate.strip()):
         problems.append(f"{where}.filter: must be a Spark SQL predicate")
@@ -185,18 +193,27 @@ def parse_mapping(doc: Any, where: str = "mapping") -> MappingSpec:
     types = []
     for name, access in _mapping_of(doc.get("types"), f"{where}.types").items():
         if access not in TYPED_ACCESS and not _DECIMAL.match(str(access)):
-            problems.append(f"{where}.types.{name}: {access!r} is not one of {', '.join(TYPED_ACCESS)} "
-                            "or decimal(p,s)")
+            problems.append(f"{where}.types.{name}: {access!r} is not one of {', '.join(TYPED_ACCESS)} or decimal(p,s)")
         else:
             types.append((str(name), str(access)))
     targets = [d.name for d in derives] + [k.name for k in keys] + [n for n, _ in sets]
     for name in {n for n in targets if targets.count(n) > 1}:
         problems.append(f"{where}: attribute {name!r} is produced by more than one of set/derive/key")
     if problems:
-        raise ConfigError("invalid mapping:\n" + "\n".join(f"  {p}" for p in problems),
-                          hint="the README's 'Mapping' section documents every operation")
+        raise ConfigError(
+            "invalid mapping:\n" + "\n".join(f"  {p}" for p in problems),
+            hint="the README's 'Mapping' section documents every operation",
+        )
     return MappingSpec(
-        renames=tuple(renames), drops=tuple(drops), casts=tuple(casts), sets=tuple(sets), derives=tuple(derives),
-        keys=tuple(keys), filter=predicate, collision_policy=policy, latest_by=latest_by, types=tuple(types),
+        renames=tuple(renames),
+        drops=tuple(drops),
+        casts=tuple(casts),
+        sets=tuple(sets),
+        derives=tuple(derives),
+        keys=tuple(keys),
+        filter=predicate,
+        collision_policy=policy,
+        latest_by=latest_by,
+        types=tuple(types),
         raw=doc,
     )

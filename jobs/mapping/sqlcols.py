@@ -69,8 +69,11 @@ def plain_number(text: Column) -> Column:
 def marshal(value: Column, data_type: DataType, declared: str | None, where: str) -> tuple[Column, Column | None]:
     """An expression's result as AttributeValue JSON, and a column with a reason when it cannot be."""
     if isinstance(data_type, (FloatType, DoubleType)):
-        raise ConfigError(f"{where}: the expression yields {data_type.simpleString()}, a floating-point type that "
-                          "would round numbers", hint="use DECIMAL(38,s) arithmetic, e.g. CAST(x AS DECIMAL(38,2))")
+        raise ConfigError(
+            f"{where}: the expression yields {data_type.simpleString()}, a floating-point type that "
+            "would round numbers",
+            hint="use DECIMAL(38,s) arithmetic, e.g. CAST(x AS DECIMAL(38,2))",
+        )
     numeric = isinstance(data_type, (DecimalType, *INTEGRAL))
     natural: dict[type, str] = {StringType: "S", BooleanType: "BOOL", BinaryType: "B"}
     kind = declared or ("N" if numeric else natural.get(type(data_type), ""))
@@ -90,8 +93,10 @@ def marshal(value: Column, data_type: DataType, declared: str | None, where: str
             return av("B", F.base64(value)), None
         if isinstance(data_type, StringType):
             return av("B", F.base64(F.encode(value, "UTF-8"))), None
-    raise ConfigError(f"{where}: cannot store a {data_type.simpleString()} result as DynamoDB type {kind or '?'}",
-                      hint="give type: S|N|B|BOOL that matches the expression, or cast inside the expression")
+    raise ConfigError(
+        f"{where}: cannot store a {data_type.simpleString()} result as DynamoDB type {kind or '?'}",
+        hint="give type: S|N|B|BOOL that matches the expression, or cast inside the expression",
+    )
 
 
 _SET_ELEMENT = {"SS": "S", "NS": "N", "BS": "B"}
@@ -152,8 +157,9 @@ def item_json(item: Column) -> Column:
     """A map<name, AttributeValue JSON> as the item's JSON text (for dead letters)."""
     entries = F.transform(
         F.map_entries(item),
-        lambda e: F.concat(F.regexp_extract(F.to_json(F.array(e.getField("key"))), r"^\[(.*)\]$", 1), F.lit(":"),
-                           e.getField("value")),
+        lambda e: F.concat(
+            F.regexp_extract(F.to_json(F.array(e.getField("key"))), r"^\[(.*)\]$", 1), F.lit(":"), e.getField("value")
+        ),
     )
     return F.concat(F.lit("{"), F.array_join(entries, ","), F.lit("}"))
 

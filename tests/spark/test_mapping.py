@@ -20,30 +20,53 @@ from jobs.write import item_body
 pytestmark = pytest.mark.spark
 
 ITEMS = [
-    {"id": {"S": "a"}, "n": {"N": "12345678901234567890123456789012345678"}, "flag": {"BOOL": True},
-     "txt": {"S": "héllo 😀"}, "num_text": {"S": "42.50"}, "tags": {"SS": ["x", "y"]}, "nums": {"NS": ["1", "2.5"]},
-     "list_s": {"L": [{"S": "p"}, {"S": "q"}]}, "bin": {"B": base64.b64encode(b"\x00\xffraw").decode()},
-     "m": {"M": {"inner": {"M": {"city": {"S": "Oslo"}, "blob": {"B": "AAE="}}}, "gone": {"NULL": True}}},
-     "legacy": {"S": "drop me"}},
-    {"id": {"S": "b"}, "n": {"N": "-0.5"}, "flag": {"BOOL": False}, "txt": {"S": ""}, "num_text": {"S": "not a number"},
-     "tags": {"SS": ["z"]}, "nums": {"NS": ["-1"]}, "list_s": {"L": [{"S": "p"}, {"N": "1"}]},
-     "bin": {"B": base64.b64encode(b"\xff\xfe").decode()}, "m": {"M": {}}, "legacy": {"S": "x"}},
+    {
+        "id": {"S": "a"},
+        "n": {"N": "12345678901234567890123456789012345678"},
+        "flag": {"BOOL": True},
+        "txt": {"S": "héllo 😀"},
+        "num_text": {"S": "42.50"},
+        "tags": {"SS": ["x", "y"]},
+        "nums": {"NS": ["1", "2.5"]},
+        "list_s": {"L": [{"S": "p"}, {"S": "q"}]},
+        "bin": {"B": base64.b64encode(b"\x00\xffraw").decode()},
+        "m": {"M": {"inner": {"M": {"city": {"S": "Oslo"}, "blob": {"B": "AAE="}}}, "gone": {"NULL": True}}},
+        "legacy": {"S": "drop me"},
+    },
+    {
+        "id": {"S": "b"},
+        "n": {"N": "-0.5"},
+        "flag": {"BOOL": False},
+        "txt": {"S": ""},
+        "num_text": {"S": "not a number"},
+        "tags": {"SS": ["z"]},
+        "nums": {"NS": ["-1"]},
+        "list_s": {"L": [{"S": "p"}, {"N": "1"}]},
+        "bin": {"B": base64.b64encode(b"\xff\xfe").decode()},
+        "m": {"M": {}},
+        "legacy": {"S": "x"},
+    },
 ]
 
 
 def run(spark, mapping: dict, items=ITEMS, key_schema=()):
     compiled = compile_mapping(spark, parse_mapping(mapping), items, key_schema)
     rows = compiled.transform(sample_rows(spark, items)).collect()
-    return [({k: json.loads(v) for k, v in r["item"].items()}, r["dead_reason"], r["filtered"], r["dead_stage"])
-            for r in rows]
+    return [
+        ({k: json.loads(v) for k, v in r["item"].items()}, r["dead_reason"], r["filtered"], r["dead_stage"])
+        for r in rows
+    ]
 
 
 def test_rename_drop_set_nested(spark):
-    (first, dead, *_), _second = run(spark, {
-        "rename": {"txt": "text", "m.inner.city": "m.inner.town"},
-        "drop": ["legacy", "m.gone"],
-        "set": {"v": {"N": "2"}, "s": {"SS": ["k"]}, "nested": {"M": {"l": {"L": [{"B": "AA=="}]}}}},
-    })
+    (first, dead, *_), _second = run(
+        spark,
+        {
+            "rename": {"txt": "text", "m.inner.city": "m.inner.town"},
+            "drop": ["legacy", "m.gone"],
+            "set": {"v": {"N": "2"}, "s": {"SS": ["k"]}, "nested": {"M": {"l": {"L": [{"B": "AA=="}]}}}},
+        },
+    )
     assert dead is None
     assert first["text"] == {"S": "héllo 😀"} and "txt" not in first and "legacy" not in first
     assert first["m"] == {"M": {"inner": {"M": {"town": {"S": "Oslo"}, "blob": {"B": "AAE="}}}}}
@@ -53,8 +76,9 @@ def test_rename_drop_set_nested(spark):
 
 
 def test_casts_and_cast_failures_are_dead_lettered(spark):
-    (a, dead_a, _, _), (b, dead_b, _, stage_b) = run(spark, {"cast": {
-        "n": "S", "num_text": "N", "txt": "B", "tags": "L", "nums": "L", "flag": "N", "list_s": "SS"}})
+    (a, dead_a, _, _), (b, dead_b, _, stage_b) = run(
+        spark, {"cast": {"n": "S", "num_text": "N", "txt": "B", "tags": "L", "nums": "L", "flag": "N", "list_s": "SS"}}
+    )
     assert dead_a is None
     assert a["n"] == {"S": "12345678901234567890123456789012345678"}
     assert a["num_text"] == {"N": "42.50"}
@@ -66,8 +90,16 @@ def test_casts_and_cast_failures_are_dead_lettered(spark):
 
 
 def test_reverse_casts(spark):
-    items = [{"id": {"S": "a"}, "s": {"S": "12"}, "b": {"B": base64.b64encode("ünï".encode()).decode()},
-              "l": {"L": [{"N": "1"}, {"N": "2"}]}, "one": {"N": "1"}, "zero": {"N": "0"}}]
+    items = [
+        {
+            "id": {"S": "a"},
+            "s": {"S": "12"},
+            "b": {"B": base64.b64encode("ünï".encode()).decode()},
+            "l": {"L": [{"N": "1"}, {"N": "2"}]},
+            "one": {"N": "1"},
+            "zero": {"N": "0"},
+        }
+    ]
     ((out, dead, _, _),) = run(spark, {"cast": {"b": "S", "l": "NS", "one": "BOOL", "zero": "BOOL"}}, items)
     assert dead is None
     assert out["b"] == {"S": "ünï"} and out["l"] == {"NS": ["1", "2"]}
@@ -77,11 +109,14 @@ def test_reverse_casts(spark):
 
 
 def test_derive_key_and_filter(spark):
-    rows = run(spark, {
-        "derive": {"label": "concat('CUST#', id, '#', txt)", "big": "n * 2", "ok": "flag"},
-        "key": {"PK": "concat('CUST#', id)"},
-        "filter": "flag",
-    })
+    rows = run(
+        spark,
+        {
+            "derive": {"label": "concat('CUST#', id, '#', txt)", "big": "n * 2", "ok": "flag"},
+            "key": {"PK": "concat('CUST#', id)"},
+            "filter": "flag",
+        },
+    )
     (a, dead, filtered, _), (_b, _, filtered_b, _) = rows
     assert dead is None and not filtered and filtered_b
     assert a["label"] == {"S": "CUST#a#héllo 😀"} and a["PK"] == {"S": "CUST#a"} and a["ok"] == {"BOOL": True}
@@ -94,14 +129,17 @@ def test_derive_overflow_is_dead_lettered_not_lost(spark):
     assert "produced NULL from non-null inputs" in dead
 
 
-@pytest.mark.parametrize(("mapping", "message"), [
-    ({"derive": {"x": "concat('a', "}}, "mapping.derive.x: \"concat('a', \" is not a valid Spark SQL expression"),
-    ({"derive": {"x": "concat('a', nosuch)"}}, "references attribute 'nosuch', which no sampled item has"),
-    ({"derive": {"x": "CAST(n AS DOUBLE) / 3"}}, "floating-point type"),
-    ({"filter": "no_such_function(id)"}, "does not analyse"),
-    ({"key": {"PK": "length(txt)"}}, "mapping.key.PK: yields N, but the target table's key 'PK' is of type S"),
-    ({"key": {"ZZ": "id"}}, "the target table has no key attribute 'ZZ'"),
-])
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"derive": {"x": "concat('a', "}}, "mapping.derive.x: \"concat('a', \" is not a valid Spark SQL expression"),
+        ({"derive": {"x": "concat('a', nosuch)"}}, "references attribute 'nosuch', which no sampled item has"),
+        ({"derive": {"x": "CAST(n AS DOUBLE) / 3"}}, "floating-point type"),
+        ({"filter": "no_such_function(id)"}, "does not analyse"),
+        ({"key": {"PK": "length(txt)"}}, "mapping.key.PK: yields N, but the target table's key 'PK' is of type S"),
+        ({"key": {"ZZ": "id"}}, "the target table has no key attribute 'ZZ'"),
+    ],
+)
 def test_invalid_mappings_fail_fast_naming_the_entry(spark, mapping, message):
     with pytest.raises(ConfigError) as caught:
         compile_mapping(spark, parse_mapping(mapping), ITEMS, (("PK", "S"),))
@@ -111,29 +149,51 @@ def test_invalid_mappings_fail_fast_naming_the_entry(spark, mapping, message):
 # --- property: any item, any depth, through export line -> Spark -> writer body, unchanged ----------------
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-_number = st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
-    lambda d: d == 0 or (len(str(abs(d.as_tuple().digits[0]))) and -120 <= d.adjusted() <= 120
-                         and len("".join(map(str, d.as_tuple().digits)).strip("0")) <= 38)).map(str)
+_number = (
+    st.decimals(allow_nan=False, allow_infinity=False, places=None)
+    .filter(
+        lambda d: (
+            d == 0
+            or (
+                len(str(abs(d.as_tuple().digits[0])))
+                and -120 <= d.adjusted() <= 120
+                and len("".join(map(str, d.as_tuple().digits)).strip("0")) <= 38
+            )
+        )
+    )
+    .map(str)
+)
 _binary = st.binary(min_size=1, max_size=16).map(lambda b: base64.b64encode(b).decode())
 _scalar = st.one_of(
-    _text.map(lambda s: {"S": s}), _number.map(lambda n: {"N": n}), _binary.map(lambda b: {"B": b}),
-    st.booleans().map(lambda b: {"BOOL": b}), st.just({"NULL": True}),
+    _text.map(lambda s: {"S": s}),
+    _number.map(lambda n: {"N": n}),
+    _binary.map(lambda b: {"B": b}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
     st.lists(_text, min_size=1, max_size=4, unique=True).map(lambda v: {"SS": v}),
-    st.lists(st.integers(-10**37, 10**37).map(str), min_size=1, max_size=4, unique=True).map(lambda v: {"NS": v}),
+    st.lists(st.integers(-(10**37), 10**37).map(str), min_size=1, max_size=4, unique=True).map(lambda v: {"NS": v}),
     st.lists(_binary, min_size=1, max_size=3, unique=True).map(lambda v: {"BS": v}),
 )
-_value = st.recursive(_scalar, lambda inner: st.one_of(
-    st.lists(inner, max_size=4).map(lambda v: {"L": v}),
-    st.dictionaries(_text, inner, max_size=4).map(lambda v: {"M": v})), max_leaves=12)
-_item = st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda s: s not in ("id", "stamp")),
-                        _value, max_size=6).map(lambda d: {"id": {"S": "k"}, **d})
+_value = st.recursive(
+    _scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda v: {"L": v}),
+        st.dictionaries(_text, inner, max_size=4).map(lambda v: {"M": v}),
+    ),
+    max_leaves=12,
+)
+_item = st.dictionaries(
+    st.text(min_size=1, max_size=10).filter(lambda s: s not in ("id", "stamp")), _value, max_size=6
+).map(lambda d: {"id": {"S": "k"}, **d})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_item, min_size=1, max_size=8))
 def test_untouched_attributes_round_trip_exactly(spark, items):
-    lines = spark.createDataFrame([("f", i + 1, export_line(item), None) for i, item in enumerate(items)],
-                                  "file_key string, line_no long, line string, error string")
+    lines = spark.createDataFrame(
+        [("f", i + 1, export_line(item), None) for i, item in enumerate(items)],
+        "file_key string, line_no long, line string, error string",
+    )
     mapping = compile_mapping(spark, parse_mapping({"set": {"stamp": {"S": "x"}}}), items)
     rows = mapping.transform(parse_lines(lines)).orderBy("line_no").collect()
     for item, row in zip(items, rows, strict=True):

@@ -20,21 +20,40 @@ def test_paths_split_on_dots_except_in_backticks():
 
 def test_every_problem_names_its_entry():
     with pytest.raises(ConfigError) as caught:
-        parse_mapping({
-            "renme": {}, "cast": {"a": "X"}, "set": {"s": {"S": 1}}, "derive": {"d": {"expr": "1", "type": "Q"}},
-            "rename": {"a.b": "c.d"}, "collisions": {"policy": "keep_latest"}, "filter": "  ",
-        })
+        parse_mapping(
+            {
+                "renme": {},
+                "cast": {"a": "X"},
+                "set": {"s": {"S": 1}},
+                "derive": {"d": {"expr": "1", "type": "Q"}},
+                "rename": {"a.b": "c.d"},
+                "collisions": {"policy": "keep_latest"},
+                "filter": "  ",
+            }
+        )
     text = str(caught.value)
-    for fragment in ("mapping.renme: unknown operation", "mapping.cast.a: 'X' is not one of",
-                     "mapping.set.s: S must be a string", "mapping.derive.d: type 'Q'",
-                     "mapping.rename.a.b: a nested rename must stay inside", "latest_by: keep_latest needs",
-                     "mapping.filter: must be a Spark SQL predicate"):
+    for fragment in (
+        "mapping.renme: unknown operation",
+        "mapping.cast.a: 'X' is not one of",
+        "mapping.set.s: S must be a string",
+        "mapping.derive.d: type 'Q'",
+        "mapping.rename.a.b: a nested rename must stay inside",
+        "latest_by: keep_latest needs",
+        "mapping.filter: must be a Spark SQL predicate",
+    ):
         assert fragment in text, fragment
 
 
 def test_valid_mapping_and_what_it_touches():
-    spec = parse_mapping({"rename": {"a": "b"}, "drop": ["c.d"], "set": {"v": {"NS": ["1", "2"]}},
-                          "key": {"PK": "concat('X#', id)"}, "cast": {"n": "S"}})
+    spec = parse_mapping(
+        {
+            "rename": {"a": "b"},
+            "drop": ["c.d"],
+            "set": {"v": {"NS": ["1", "2"]}},
+            "key": {"PK": "concat('X#', id)"},
+            "cast": {"n": "S"},
+        }
+    )
     assert spec.touched() == {"a", "b", "c", "v", "PK", "n"}
     assert dict(spec.sets) == {"v": '{"NS":["1","2"]}'}
     assert not spec.empty and parse_mapping(None).empty
@@ -54,11 +73,14 @@ def test_nested_rename_and_drop():
 KEYS = (("PK", "S"), ("SK", "N"))
 
 
-@pytest.mark.parametrize(("values", "code"), [
-    ({"SK": '{"N":"1"}'}, "MissingKey"),
-    ({"PK": '{"N":"1"}', "SK": '{"N":"1"}'}, "KeyTypeMismatch"),
-    ({"PK": '{"S":""}', "SK": '{"N":"1"}'}, "EmptyKey"),
-])
+@pytest.mark.parametrize(
+    ("values", "code"),
+    [
+        ({"SK": '{"N":"1"}'}, "MissingKey"),
+        ({"PK": '{"N":"1"}', "SK": '{"N":"1"}'}, "KeyTypeMismatch"),
+        ({"PK": '{"S":""}', "SK": '{"N":"1"}'}, "EmptyKey"),
+    ],
+)
 def test_item_checks_name_the_key(values, code):
     assert item_problem(values, "{}", KEYS)[0] == code
 

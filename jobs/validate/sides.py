@@ -1,0 +1,129 @@
+"""The two sides of a validation, as digest rows.
+
+*Expected* is the source export as the migration writes it: the mapping applied, items that
+were filtered or dead-lettered (at read, mapping or write, per the run's dead letters) left
+out, and with ``keep_latest`` the superseded versions of a key left out. *Actual* is the target
+table now (a paced parallel scan) or an export of it (read by the same reader as the source).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs import aws
+from jobs.checks import KeySchema
+from jobs.config import JobConfig
+from jobs.manifests import LoadedExport
+from jobs.pipeline import ledger_store, mapped_items, read_items, resolve_collisions
+from jobs.read import TRAILER_LINE
+from jobs.validate.canonical import key_text
+from jobs.validate.digest import SPARK_DIGEST_SCHEMA, DigestSettings, digest_rows
+from jobs.validate.scan import ScanSettings, get_items, scan_digests
+
+Place = tuple[str, int]  # (export data file key, line number)
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Everything needed to produce both sides' digests (and to fetch sample items again)."""
+
+    config: JobConfig
+    export: LoadedExport
+    key_schema: KeySchema
+    digest: DigestSettings
+    scan: ScanSettings
+    target_export: LoadedExport | None = None
+
+
+def expected_items(spark: SparkSession, config: JobConfig, export: LoadedExport, files: list[Any]) -> DataFrame:
+    """Item rows in the target's shape: the ONE place validation applies the mapping."""
+    return mapped_items(spark, config, export, files)
+
+
+def dead_lettered(config: JobConfig) -> list[Place]:
+    """(file, line) of every item the run dead-lettered, from its ``dead-letters/`` objects."""
+    store = ledger_store(config)
+    s3 = aws.client(store.account, "s3")
+    places: list[Place] = []
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=f"{store.prefix}dead-letters/")
+    for page in pages:
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=store.bucket, Key=obj["Key"])["Body"].read().decode("utf-8")
+            places += [(r["file"], int(r["line"])) for r in map(json.loads, body.splitlines()) if r.get("line", -1) > 0]
+    return places
+
+
+def _digest_input(items: DataFrame, dead_lines_are_errors: bool) -> DataFrame:
+    """(file_key, line_no, item, error): items to hash, and the errors that make a file unreadable."""
+    trailer = F.col("line_no") == F.lit(TRAILER_LINE)
+    dead = F.col("dead_reason").isNotNull()
+    item_ok = ~trailer & ~dead & ~F.coalesce(F.col("filtered"), F.lit(False))
+    errors = (trailer | F.lit(dead_lines_are_errors)) & dead
+    return items.where(item_ok | errors).select(
+        "file_key",
+        "line_no",
+        F.when(item_ok, F.col("item")).alias("item"),
+        F.when(errors, F.col("dead_reason")).alias("error"),
+    )
+
+
+def _digests(items: DataFrame, settings: DigestSettings) -> DataFrame:
+    return items.mapInArrow(partial(digest_rows, settings=settings), SPARK_DIGEST_SCHEMA)
+
+
+def _without(items: DataFrame, places: list[Place]) -> DataFrame:
+    if not places:
+        return items
+    table = items.sparkSession.createDataFrame(places, "file_key string, line_no long")
+    return items.join(F.broadcast(table), ["file_key", "line_no"], "left_anti")
+
+
+def expected_digests(spark: SparkSession, sides: Sides) -> DataFrame:
+    config = sides.config
+    items = expected_items(spark, config, sides.export, sides.export.files)
+    if config.mapping.collision_policy == "keep_latest":
+        items = resolve_collisions(items, config, sides.key_schema)
+    return _digests(_without(_digest_input(items, False), dead_lettered(config)), sides.digest)
+
+
+def actual_digests(spark: SparkSession, sides: Sides) -> DataFrame:
+    if sides.target_export is None:
+        return scan_digests(spark, sides.scan, sides.digest)
+    items = read_items(spark, sides.target_export, sides.config, sides.target_export.files)
+    return _digests(_digest_input(items, True), sides.digest)
+
+
+def _items_at(items: DataFrame, places: list[Place]) -> dict[Place, dict[str, Any]]:
+    wanted = items.sparkSession.createDataFrame(places, "file_key string, line_no long")
+    rows = items.join(F.broadcast(wanted), ["file_key", "line_no"]).select("file_key", "line_no", "item").collect()
+    return {(r["file_key"], r["line_no"]): {k: json.loads(v) for k, v in r["item"].items()} for r in rows}
+
+
+def _files_of(export: LoadedExport, places: list[Place]) -> list[Any]:
+    keys = {file_key for file_key, _line in places}
+    return [f for f in export.files if f.key in keys]
+
+
+def expected_items_at(spark: SparkSession, sides: Sides, places: list[Place]) -> dict[Place, dict[str, Any]]:
+    """Expected items (name -> AttributeValue) at these places, re-read from their files only."""
+    if not places:
+        return {}
+    return _items_at(expected_items(spark, sides.config, sides.export, _files_of(sides.export, places)), places)
+
+
+def actual_items(spark: SparkSession, sides: Sides, keys: list[str], places: list[Place]) -> dict[str, dict[str, Any]]:
+    """Target items by canonical key text: fetched by key from the table, or re-read from its export."""
+    if not keys:
+        return {}
+    names = tuple(n for n, _t in sides.key_schema)
+    if sides.target_export is None:
+        return get_items(sides.scan, keys, names)
+    export = sides.target_export
+    found = _items_at(read_items(spark, export, sides.config, _files_of(export, places)), places)
+    return {key_text(item, names): item for item in found.values()}

@@ -59,6 +59,14 @@ class WriteSettings:
 
 
 @dataclass(frozen=True)
+class ProgressSettings:
+    """How a run reports progress: log lines on Glue, optional CloudWatch metrics."""
+
+    log_every_s: float = 30.0
+    cloudwatch_namespace: str | None = None
+
+
+@dataclass(frozen=True)
 class JobConfig:
     """A validated job configuration."""
 
@@ -74,6 +82,7 @@ class JobConfig:
     output_account: str
     partitions: int | None
     mapping: MappingSpec = field(default_factory=MappingSpec)
+    progress: ProgressSettings = field(default_factory=ProgressSettings)
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -277,7 +286,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     """Validate a parsed YAML document and build a :class:`JobConfig`."""
     fields = _Fields(where)
     top = fields.section(
-        doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark", "mapping")
+        doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark", "mapping", "progress")
     )
     run_id = fields.get(top, "", "run_id", str)
     if run_id is not None:
@@ -305,6 +314,13 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     spark = fields.section(top.get("spark"), "spark", ("partitions",), required=False)
     partitions = fields.get(spark, "spark", "partitions", int)
     fields.check(partitions is None or partitions > 0, "spark.partitions", "must be positive")
+    progress_doc = fields.section(
+        top.get("progress"), "progress", ("log_every_s", "cloudwatch_namespace"), required=False
+    )
+    progress = ProgressSettings(
+        log_every_s=float(fields.get(progress_doc, "progress", "log_every_s", (int, float), default=30.0)),
+        cloudwatch_namespace=fields.get(progress_doc, "progress", "cloudwatch_namespace", str),
+    )
     mapping = MappingSpec()
     try:
         mapping = parse_mapping(top.get("mapping"))
@@ -325,6 +341,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         output_account=output_account,
         partitions=partitions,
         mapping=mapping,
+        progress=progress,
         path=where,
         raw=doc,
     )

@@ -132,11 +132,16 @@ class LedgerStore:
     def dead_letter_key(self, file_key: str) -> str:
         return f"{self.prefix}dead-letters/{file_token(file_key)}.jsonl"
 
-    def record_file(self, result: FileResult, dead_letters: list[dict[str, Any]]) -> None:
-        """Persist a finished file: dead letters first, then its ledger entry."""
-        if dead_letters:
-            lines = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dead_letters)
-            self._put(self.dead_letter_key(result.file_key), lines + "\n")
+    def record_dead_letters(self, file_key: str, dead_letters: list[dict[str, Any]]) -> None:
+        """One JSON line per dead-lettered item of a data file (replaced when the file is rerun)."""
+        lines = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dead_letters)
+        self._put(self.dead_letter_key(file_key), lines + "\n")
+
+    def clear_dead_letters(self, file_key: str) -> None:
+        aws.client(self.account, "s3").delete_object(Bucket=self.bucket, Key=self.dead_letter_key(file_key))
+
+    def record_file(self, result: FileResult) -> None:
+        """Mark a data file finished, with its counts (after its dead letters are stored)."""
         entry = {**asdict(result), "finished_at": time.time()}
         self._put(self.ledger_key(result.file_key), json.dumps(entry))
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 from jobs.checks import KeySchema, item_problem
 from jobs.ledger import FileResult, LedgerStore
 from jobs.read import TRAILER_LINE
-from jobs.write import DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
+from jobs.write import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -113,6 +113,17 @@ def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount,
     result.dead_lettered = len(dead)
     result.throttles, result.retries = total.throttles, total.retries
     total.throttles = total.retries = 0
-    if error is None:
-        ledger.record_file(result, [d.record() for d in dead])
+    unsent = [d for d in mine if d.error in UNSENT_CODES]
+    if unsent and result.error is None:
+        result.error = (
+            f"{len(unsent)} items of {result.file_key} were not written ({unsent[0].reason}); "
+            "they are in the dead letters, and a rerun with the same run id retries this file"
+        )
+    writer.progress.add(items=result.filtered + len(account.dead), files=1)
+    if dead:
+        ledger.record_dead_letters(result.file_key, [d.record() for d in dead])
+    else:
+        ledger.clear_dead_letters(result.file_key)  # left by an earlier attempt at this file
+    if result.error is None:
+        ledger.record_file(result)
     return result

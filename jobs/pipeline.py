@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import time
 from functools import partial
 from typing import Any
@@ -20,6 +21,8 @@ from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.load import SPARK_RESULT_SCHEMA, LoadSettings, load_rows
 from jobs.manifests import LoadedExport, load_export
 from jobs.mapping.compile import CompiledMapping, compile_mapping
+from jobs.progress import ProgressAddress, ProgressMonitor, cloudwatch_publisher
+from jobs.rate import per_task_rate
 from jobs.read import SPARK_LINES_SCHEMA, TRAILER_LINE, ReadSettings, read_files
 from jobs.sample import sample_items
 from jobs.write import WriterSettings
@@ -139,9 +142,12 @@ def resolve_collisions(items: DataFrame, config: JobConfig, key_schema: KeySchem
     return collisions.mark_superseded(items, collisions.superseded(items, names))
 
 
-def load_items(items: DataFrame, config: JobConfig, key_schema: KeySchema) -> list[FileResult]:
+def load_items(
+    items: DataFrame, config: JobConfig, key_schema: KeySchema, progress: ProgressAddress | None = None
+) -> list[FileResult]:
     """Write the items; return one result per file (collected to the driver: small)."""
     write = config.write
+    concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
     settings = LoadSettings(
         writer=WriterSettings(
             account=config.account(config.target_account),
@@ -150,12 +156,35 @@ def load_items(items: DataFrame, config: JobConfig, key_schema: KeySchema) -> li
             concurrency=write.concurrency,
             batch_size=write.batch_size,
             max_retry_seconds=write.max_retry_seconds,
+            write_units_per_s=per_task_rate(write.max_write_units_per_s, concurrent_tasks),
+            progress=progress,
         ),
         ledger=ledger_store(config),
         key_schema=key_schema,
     )
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]
+
+
+def progress_monitor(spark: SparkSession, config: JobConfig, files: list[Any]) -> ProgressMonitor:
+    """The driver's progress display; tasks on other hosts reach it at the driver's address."""
+    local = (spark.sparkContext.master or "local").startswith("local")
+    host = "127.0.0.1" if local else spark.conf.get("spark.driver.host", socket.gethostname())
+    metrics = None
+    if config.progress.cloudwatch_namespace:
+        metrics = cloudwatch_publisher(
+            aws.client(config.account(config.target_account), "cloudwatch"),
+            config.progress.cloudwatch_namespace,
+            config.run_id,
+        )
+    return ProgressMonitor(
+        sum(f.item_count for f in files),
+        len(files),
+        bind_host="127.0.0.1" if local else "0.0.0.0",  # noqa: S104 - executors must reach it
+        advertise_host=host,
+        log_every_s=config.progress.log_every_s,
+        metrics=metrics,
+    )
 
 
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
@@ -180,7 +209,8 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
             items = mapped_items(spark, config, export, todo, mapping)
             if collisions_possible(config, key_schema):
                 items = resolve_collisions(items, config, key_schema)
-            results = load_items(items, config, key_schema)
+            with progress_monitor(spark, config, todo) as monitor:
+                results = load_items(items, config, key_schema, monitor.address)
         except MigrationError:
             raise
         except Exception as exc:  # Spark wraps task failures; surface our own message

@@ -9,7 +9,6 @@ rejected as invalid is split until the offending items are isolated.
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from typing import Any
 
 from jobs.aws import AccountSpec
 from jobs.ddb_wire import DynamoCallError, DynamoWire, as_terminal
+from jobs.progress import ProgressAddress, ProgressSink
+from jobs.rate import TokenBucket
 from jobs.retry import Backoff, Deadline
 
 
@@ -31,6 +32,8 @@ class WriterSettings:
     batch_size: int = 25
     max_retry_seconds: float = 900.0
     backoff: Backoff = field(default_factory=Backoff)
+    write_units_per_s: float | None = None  # this task's share of the global budget
+    progress: ProgressAddress | None = None
 
 
 @dataclass
@@ -100,7 +103,18 @@ def item_body(pairs: list[tuple[str, str]]) -> str:
 
 def _batch_body(table_quoted: str, entries: list[Entry]) -> str:
     puts = ",".join('{"PutRequest":{"Item":' + e.body + "}}" for e in entries)
-    return '{"RequestItems":{' + table_quoted + ":[" + puts + "]}}"
+    return '{"RequestItems":{' + table_quoted + ":[" + puts + ']},"ReturnConsumedCapacity":"TOTAL"}'
+
+
+UNSENT_CODES = ("RetryDeadlineExceeded", "TargetUnreachable")
+
+
+class Breaker:
+    """Once one batch has given up on an unreachable or failing target, the rest of the task
+    stops trying and dead-letters at once instead of each waiting out its own deadline."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
 
 
 def _dead(entries: list[Entry], error: str, reason: str) -> list[DeadLetter]:
@@ -117,10 +131,18 @@ def as_json(body: str) -> Any:
 class BatchSender:
     """Sends one batch to completion: retries, UnprocessedItems, bad-item isolation."""
 
-    def __init__(self, settings: WriterSettings, wire: DynamoWire) -> None:
+    def __init__(
+        self,
+        settings: WriterSettings,
+        wire: DynamoWire,
+        bucket: TokenBucket | None = None,
+        breaker: Breaker | None = None,
+    ) -> None:
         self.settings = settings
         self.wire = wire
         self.table_quoted = json.dumps(settings.table)
+        self.bucket = bucket
+        self.breaker = breaker or Breaker()
 
     def send(self, entries: list[Entry]) -> BatchOutcome:
         outcome = BatchOutcome()
@@ -132,6 +154,11 @@ class BatchSender:
         attempt = 0
         last_error = ""
         while pending:
+            if self.breaker.reason:
+                outcome.dead.extend(_dead(pending, "TargetUnreachable", self.breaker.reason))
+                return
+            if self.bucket is not None:
+                self.bucket.acquire(len(pending))
             try:
                 response = self.wire.call("BatchWriteItem", _batch_body(self.table_quoted, pending))
             except DynamoCallError as error:
@@ -147,20 +174,21 @@ class BatchSender:
                 outcome.throttles += int(error.throttled)
                 last_error = f"{error.code}: {error}"
             else:
+                if self.bucket is not None:
+                    used = sum(float(c.get("CapacityUnits", 0)) for c in response.get("ConsumedCapacity") or [])
+                    self.bucket.settle(max(0.0, used - len(pending)))
                 unprocessed = response.get("UnprocessedItems", {}).get(self.settings.table, [])
                 pending = self._remaining(pending, unprocessed, outcome)
                 if not pending:
                     return
                 last_error = "UnprocessedItems: the table kept returning these items unprocessed"
             if deadline.expired:
-                outcome.dead.extend(
-                    _dead(
-                        pending,
-                        "RetryDeadlineExceeded",
-                        f"not written within write.max_retry_seconds="
-                        f"{self.settings.max_retry_seconds:g}s; last error: {last_error}",
-                    )
+                reason = (
+                    f"not written within write.max_retry_seconds={self.settings.max_retry_seconds:g}s; "
+                    f"last error: {last_error}"
                 )
+                self.breaker.reason = self.breaker.reason or f"an earlier batch of this task gave up: {reason}"
+                outcome.dead.extend(_dead(pending, "RetryDeadlineExceeded", reason))
                 return
             outcome.retries += 1
             deadline.sleep(self.settings.backoff.delay(attempt))
@@ -199,12 +227,13 @@ class PartitionWriter:
     def __init__(self, settings: WriterSettings) -> None:
         self.settings = settings
         self.wire = DynamoWire(settings.account, pool_size=settings.concurrency)
-        self.sender = BatchSender(settings, self.wire)
+        bucket = TokenBucket(settings.write_units_per_s) if settings.write_units_per_s else None
+        self.sender = BatchSender(settings, self.wire, bucket)
         self.pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="ddb-write")
         self.in_flight: list[Future[BatchOutcome]] = []
         self.buffer: list[Entry] = []
         self.total = BatchOutcome()
-        self._lock = threading.Lock()
+        self.progress = ProgressSink(settings.progress)
 
     def add(self, entry: Entry) -> None:
         self.buffer.append(entry)
@@ -221,6 +250,10 @@ class PartitionWriter:
 
     def _collect(self, future: Future[BatchOutcome]) -> None:
         outcome = future.result()
+        written = sum(outcome.written.values())
+        self.progress.add(
+            items=written + len(outcome.dead), written=written, throttles=outcome.throttles, dead=len(outcome.dead)
+        )
         self.total.written.update(outcome.written)
         self.total.dead.extend(outcome.dead)
         self.total.throttles += outcome.throttles
@@ -238,3 +271,4 @@ class PartitionWriter:
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.wire.close()
+            self.progress.flush()

@@ -46,6 +46,7 @@ class ExportSettings:
     output_format: str
     method: str
     kms_key_arn: str | None
+    local_segments: int = 4  # the local exporter's scan segments = data files (plus one empty file)
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,19 @@ def _table_name(fields: _Fields, doc: dict[str, Any], path: str) -> str:
 def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettings:
     path = "source.export"
     doc = fields.section(
-        doc, path, ("manifest", "bucket", "prefix", "bucket_owner", "read_account", "format", "method", "kms_key_arn")
+        doc,
+        path,
+        (
+            "manifest",
+            "bucket",
+            "prefix",
+            "bucket_owner",
+            "read_account",
+            "format",
+            "method",
+            "kms_key_arn",
+            "local_segments",
+        ),
     )
     manifest = fields.get(doc, path, "manifest", str)
     if manifest is not None:
@@ -247,6 +260,8 @@ def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettin
     fields.check(read_account in accounts, f"{path}.read_account", f"unknown account {read_account!r}")
     output_format = fields.get(doc, path, "format", str, default="DYNAMODB_JSON")
     fields.check(output_format in ("DYNAMODB_JSON", "ION"), f"{path}.format", "must be DYNAMODB_JSON or ION")
+    segments = fields.get(doc, path, "local_segments", int, default=4)
+    fields.check(1 <= segments <= 1000, f"{path}.local_segments", "must be between 1 and 1000")
     method = fields.get(doc, path, "method", str, default="auto")
     fields.check(method in ("auto", "aws", "local"), f"{path}.method", "must be auto, aws or local")
     return ExportSettings(
@@ -258,6 +273,7 @@ def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettin
         output_format=output_format,
         method=method,
         kms_key_arn=fields.get(doc, path, "kms_key_arn", str),
+        local_segments=segments,
     )
 
 

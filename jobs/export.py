@@ -206,7 +206,7 @@ def exporter_for(config: JobConfig) -> Exporter:
     if method == "auto":
         method = "local" if config.account(config.source_account).emulated_dynamodb else "aws"
     if method == "local":
-        return LocalExporter(config)
+        return LocalExporter(config, segments=config.export.local_segments)
     return AwsExporter(config)
 
 

@@ -182,28 +182,28 @@ def start_moto(home: Path) -> tuple[subprocess.Popen[bytes], int]:
     return moto, port
 
 
-def start_dynamodb_local(home: Path, cache: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """DynamoDB Local, in memory, on a free loopback port, answering."""
+def start_dynamodb_local(
+    home: Path, cache: Path, port: int | None = None, db_path: Path | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """DynamoDB Local on a free loopback port, answering: in memory, or on disk under ``db_path``."""
     java = shutil.which("java")
     if java is None:
         raise LocalStackError("java is not on PATH", hint="install a Java 17 runtime for DynamoDB Local")
     ddb_dir = dynamodb_local_dir(cache.resolve())
-    port = free_port()
+    port = port or free_port()
     log = home / f"dynamodb-local-{port}.log"
-    ddb = _spawn(
-        [
-            java,
-            f"-Djava.library.path={ddb_dir / 'DynamoDBLocal_lib'}",
-            "-Xmx2g",
-            "-jar",
-            str(ddb_dir / JAR),
-            "-inMemory",
-            "-port",
-            str(port),
-        ],
-        log,
-        cwd=ddb_dir,
-    )
+    storage = ["-dbPath", str(db_path)] if db_path else ["-inMemory"]
+    command = [
+        java,
+        f"-Djava.library.path={ddb_dir / 'DynamoDBLocal_lib'}",
+        "-Xmx2g",
+        "-jar",
+        str(ddb_dir / JAR),
+        *storage,
+        "-port",
+        str(port),
+    ]
+    ddb = _spawn(command, log, cwd=ddb_dir)
     try:
         _wait_http(f"http://127.0.0.1:{port}", ddb, "DynamoDB Local", log)
     except BaseException:

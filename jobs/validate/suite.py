@@ -10,18 +10,22 @@ parameter to every validation of a checkpoint run):
   content hash equal, keys unique on both sides, every export file readable. A failing row holds
   the key as text, so Data Docs list the keys themselves.
 
-The context is ephemeral (nothing written but the Data Docs site), analytics are off, and a
-small stylesheet is inlined into every page so a page reads right without GX's CDN assets
-(pass/fail icons become words).
+The context is ephemeral (nothing written but the Data Docs site) and analytics are off. GX
+pages load their stylesheets and scripts from CDNs; so that they also read right offline, a
+small stylesheet is inlined into every page (pass/fail icons become words), and the index page,
+whose list GX builds with those scripts, gets a plain summary table at the top.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 from pyspark.sql import DataFrame
@@ -108,24 +112,68 @@ def _checkpoint(context: Any, name: str, source: Any, expectations: list[Any], r
     )
 
 
-def _outcomes(checkpoint_result: Any) -> list[dict[str, Any]]:
+def _plain(value: Any) -> Any:
+    """JSON-safe: numpy scalars (pandas batches) become Python numbers, tuples lists."""
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _page(context: Any, identifier: Any, docs_dir: Path) -> str | None:
+    """The validation result page of ``identifier``, relative to the site's root."""
+    for site in context.get_docs_sites_urls(resource_identifier=identifier, site_name=SITE):
+        url = site.get("site_url") or ""
+        if url.startswith("file://"):
+            return Path(unquote(url[len("file://"):])).resolve().relative_to(docs_dir.resolve()).as_posix()
+    return None
+
+
+def _outcomes(context: Any, checkpoint_result: Any, docs_dir: Path) -> list[dict[str, Any]]:
     found = []
-    for suite_result in checkpoint_result.run_results.values():
+    for identifier, suite_result in checkpoint_result.run_results.items():
+        page = _page(context, identifier, docs_dir)
         for result in suite_result.results:
             config = result.expectation_config
             details = result.result or {}
-            found.append(
-                {
-                    "expectation": config.description,
-                    "type": config.type,
-                    "success": bool(result.success),
-                    "column": config.kwargs.get("column")
-                    or [config.kwargs.get("column_A"), config.kwargs.get("column_B")],
-                    "unexpected_count": details.get("unexpected_count"),
-                    "sample_values": details.get("partial_unexpected_list", [])[:10],
-                }
-            )
+            found.append({
+                "expectation": config.description, "type": config.type, "success": bool(result.success),
+                "column": config.kwargs.get("column") or [config.kwargs.get("column_A"), config.kwargs.get("column_B")],
+                "unexpected_count": _plain(details.get("unexpected_count")),
+                "sample_values": _plain(details.get("partial_unexpected_list", [])[:10]),
+                "page": page,
+            })
     return found
+
+
+def _summary_html(outcomes: list[dict[str, Any]]) -> str:
+    """A plain table of every expectation: readable with no script or stylesheet at all."""
+    failed = [o for o in outcomes if not o["success"]]
+    rows = []
+    for o in sorted(outcomes, key=lambda o: o["success"]):
+        status = "&#x2717; FAILED" if not o["success"] else "&#x2713; passed"
+        color = "#b00020" if not o["success"] else "#137333"
+        name = escape(o["expectation"] or o["type"])
+        link = f'<a href="{escape(o["page"])}">{name}</a>' if o.get("page") else name
+        examples = "<br>".join(escape(str(v)) for v in o["sample_values"][:5])
+        count = "" if o["unexpected_count"] is None else str(o["unexpected_count"])
+        rows.append(f'<tr><td style="color:{color};font-weight:bold">{status}</td><td>{link}</td>'
+                    f"<td>{count}</td><td><code>{examples}</code></td></tr>")
+    state = f"FAILED: {len(failed)} of {len(outcomes)} expectations" if failed else "passed"
+    return (f'<section id="ddb-migrate-summary" style="margin:1em;font-family:sans-serif">'
+            f"<h2>ddb-migrate validation {state}</h2>"
+            "<table><tr><th>Status</th><th>Expectation</th><th>Unexpected</th><th>Examples</th></tr>"
+            + "".join(rows) + "</table></section>")
+
+
+def add_summary(index: Path, outcomes: list[dict[str, Any]]) -> None:
+    """Put the summary table at the top of the index page (GX builds its own list with scripts
+    from CDNs, so without them the index would be empty)."""
+    page = index.read_text(encoding="utf-8")
+    body = re.search(r"<body[^>]*>", page)
+    at = body.end() if body else len(page)
+    index.write_text(page[:at] + _summary_html(outcomes) + page[at:], encoding="utf-8")
 
 
 def run_suites(data: SuiteInput, docs_dir: Path) -> tuple[list[dict[str, Any]], Path]:
@@ -140,28 +188,17 @@ def run_suites(data: SuiteInput, docs_dir: Path) -> tuple[list[dict[str, Any]], 
     summary = {"result_format": "SUMMARY", "partial_unexpected_count": max(1, data.max_samples)}
     with tempfile.TemporaryDirectory(prefix="ddb-migrate-gx-") as plugins:
         context = _context(docs_dir, Path(plugins))
-        counts = _checkpoint(
-            context,
-            "counts",
-            context.data_sources.add_pandas("run"),
-            [
-                ExpectColumnPairValuesToBeEqual(
-                    column_A="expected_rows", column_B="target_rows", description=ROW_COUNTS
-                ),
-                ExpectColumnValuesToBeInSet(column="run_ledger", value_set=[LEDGER_OK], description=LEDGER),
-            ],
-            summary,
-        )
-        keys = _checkpoint(
-            context,
-            "keys",
-            context.data_sources.add_spark("comparison", persist=False),
-            [
-                ExpectColumnValuesToBeNull(column=column, description=KEY_CHECKS[column])
-                for column in data.per_key.columns
-            ],
-            summary,
-        )
-        outcomes = _outcomes(counts.run(batch_parameters={"dataframe": data.counts}))
-        outcomes += _outcomes(keys.run(batch_parameters={"dataframe": data.per_key}))
-    return outcomes, docs_dir / "index.html"
+        counts = _checkpoint(context, "counts", context.data_sources.add_pandas("run"), [
+            ExpectColumnPairValuesToBeEqual(column_A="expected_rows", column_B="target_rows",
+                                            description=ROW_COUNTS),
+            ExpectColumnValuesToBeInSet(column="run_ledger", value_set=[LEDGER_OK], description=LEDGER),
+        ], summary)
+        keys = _checkpoint(context, "keys", context.data_sources.add_spark("comparison", persist=False), [
+            ExpectColumnValuesToBeNull(column=column, description=KEY_CHECKS[column])
+            for column in data.per_key.columns
+        ], summary)
+        outcomes = _outcomes(context, counts.run(batch_parameters={"dataframe": data.counts}), docs_dir)
+        outcomes += _outcomes(context, keys.run(batch_parameters={"dataframe": data.per_key}), docs_dir)
+    index = docs_dir / "index.html"
+    add_summary(index, outcomes)
+    return outcomes, index

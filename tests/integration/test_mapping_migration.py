@@ -125,7 +125,7 @@ def test_keep_latest_resolves_collisions_deterministically(local_stack, buckets,
 def test_dead_letters_from_mapping_and_key_checks(local_stack, buckets, spark, source_table, names):
     items = list(datagen.make_items(60))
     items[5] = {**items[5], "note": {"S": "12.5"}}  # the only note that casts to N
-    config, target = _prepare(
+    config, _target = _prepare(
         local_stack,
         source_table,
         names,

@@ -71,6 +71,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return plan_main(_load(args), as_json=args.json)
 
 
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    from jobs.replay import replay_main
+
+    return replay_main(_load(args))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
@@ -107,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan = with_config("plan", "dry run: sample, map and estimate size, write units, cost and time; writes nothing")
     plan.add_argument("--json", action="store_true", help="print the estimate as JSON")
     plan.set_defaults(handler=_cmd_plan)
+
+    dlq = commands.add_parser("dlq", help="dead letters of a run")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    replay = dlq_commands.add_parser("replay", help="re-drive a run's dead letters after a fix")
+    replay.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+    replay.add_argument("--run-id", help="the run whose dead letters to replay")
+    replay.set_defaults(handler=_cmd_dlq)
 
     demo = commands.add_parser("demo", help="a whole migration on the embedded local stack")
     demo.add_argument("--output", default="demo-output")

@@ -126,7 +126,7 @@ def _page(context: Any, identifier: Any, docs_dir: Path) -> str | None:
     for site in context.get_docs_sites_urls(resource_identifier=identifier, site_name=SITE):
         url = site.get("site_url") or ""
         if url.startswith("file://"):
-            return Path(unquote(url[len("file://"):])).resolve().relative_to(docs_dir.resolve()).as_posix()
+            return Path(unquote(url[len("file://") :])).resolve().relative_to(docs_dir.resolve()).as_posix()
     return None
 
 
@@ -137,13 +137,18 @@ def _outcomes(context: Any, checkpoint_result: Any, docs_dir: Path) -> list[dict
         for result in suite_result.results:
             config = result.expectation_config
             details = result.result or {}
-            found.append({
-                "expectation": config.description, "type": config.type, "success": bool(result.success),
-                "column": config.kwargs.get("column") or [config.kwargs.get("column_A"), config.kwargs.get("column_B")],
-                "unexpected_count": _plain(details.get("unexpected_count")),
-                "sample_values": _plain(details.get("partial_unexpected_list", [])[:10]),
-                "page": page,
-            })
+            found.append(
+                {
+                    "expectation": config.description,
+                    "type": config.type,
+                    "success": bool(result.success),
+                    "column": config.kwargs.get("column")
+                    or [config.kwargs.get("column_A"), config.kwargs.get("column_B")],
+                    "unexpected_count": _plain(details.get("unexpected_count")),
+                    "sample_values": _plain(details.get("partial_unexpected_list", [])[:10]),
+                    "page": page,
+                }
+            )
     return found
 
 
@@ -158,13 +163,18 @@ def _summary_html(outcomes: list[dict[str, Any]]) -> str:
         link = f'<a href="{escape(o["page"])}">{name}</a>' if o.get("page") else name
         examples = "<br>".join(escape(str(v)) for v in o["sample_values"][:5])
         count = "" if o["unexpected_count"] is None else str(o["unexpected_count"])
-        rows.append(f'<tr><td style="color:{color};font-weight:bold">{status}</td><td>{link}</td>'
-                    f"<td>{count}</td><td><code>{examples}</code></td></tr>")
+        rows.append(
+            f'<tr><td style="color:{color};font-weight:bold">{status}</td><td>{link}</td>'
+            f"<td>{count}</td><td><code>{examples}</code></td></tr>"
+        )
     state = f"FAILED: {len(failed)} of {len(outcomes)} expectations" if failed else "passed"
-    return (f'<section id="ddb-migrate-summary" style="margin:1em;font-family:sans-serif">'
-            f"<h2>ddb-migrate validation {state}</h2>"
-            "<table><tr><th>Status</th><th>Expectation</th><th>Unexpected</th><th>Examples</th></tr>"
-            + "".join(rows) + "</table></section>")
+    return (
+        f'<section id="ddb-migrate-summary" style="margin:1em;font-family:sans-serif">'
+        f"<h2>ddb-migrate validation {state}</h2>"
+        "<table><tr><th>Status</th><th>Expectation</th><th>Unexpected</th><th>Examples</th></tr>"
+        + "".join(rows)
+        + "</table></section>"
+    )
 
 
 def add_summary(index: Path, outcomes: list[dict[str, Any]]) -> None:
@@ -188,15 +198,28 @@ def run_suites(data: SuiteInput, docs_dir: Path) -> tuple[list[dict[str, Any]], 
     summary = {"result_format": "SUMMARY", "partial_unexpected_count": max(1, data.max_samples)}
     with tempfile.TemporaryDirectory(prefix="ddb-migrate-gx-") as plugins:
         context = _context(docs_dir, Path(plugins))
-        counts = _checkpoint(context, "counts", context.data_sources.add_pandas("run"), [
-            ExpectColumnPairValuesToBeEqual(column_A="expected_rows", column_B="target_rows",
-                                            description=ROW_COUNTS),
-            ExpectColumnValuesToBeInSet(column="run_ledger", value_set=[LEDGER_OK], description=LEDGER),
-        ], summary)
-        keys = _checkpoint(context, "keys", context.data_sources.add_spark("comparison", persist=False), [
-            ExpectColumnValuesToBeNull(column=column, description=KEY_CHECKS[column])
-            for column in data.per_key.columns
-        ], summary)
+        counts = _checkpoint(
+            context,
+            "counts",
+            context.data_sources.add_pandas("run"),
+            [
+                ExpectColumnPairValuesToBeEqual(
+                    column_A="expected_rows", column_B="target_rows", description=ROW_COUNTS
+                ),
+                ExpectColumnValuesToBeInSet(column="run_ledger", value_set=[LEDGER_OK], description=LEDGER),
+            ],
+            summary,
+        )
+        keys = _checkpoint(
+            context,
+            "keys",
+            context.data_sources.add_spark("comparison", persist=False),
+            [
+                ExpectColumnValuesToBeNull(column=column, description=KEY_CHECKS[column])
+                for column in data.per_key.columns
+            ],
+            summary,
+        )
         outcomes = _outcomes(context, counts.run(batch_parameters={"dataframe": data.counts}), docs_dir)
         outcomes += _outcomes(context, keys.run(batch_parameters={"dataframe": data.per_key}), docs_dir)
     index = docs_dir / "index.html"

@@ -35,7 +35,7 @@ package: setup ## the jobs wheel and the Glue script bundle, into dist/
 	$(BIN)/python -m zipfile -c dist/glue_scripts.zip glue_scripts/*.py
 
 bench: setup ## throughput ratios and driver memory on the local stack (medians of BENCH_RUNS=3)
-	mkdir -p bench-output && $(BIN)/python -m jobs.local.bench | tee bench-output/bench.txt
+	set -o pipefail; mkdir -p bench-output && $(BIN)/python -m jobs.local.bench | tee bench-output/bench.txt
 
 clean:
 	rm -rf $(VENV) .local-stack demo-output dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,231 @@
+"""Canonical item hashing (ADR 0005): what must not count, and what must."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobs.attrvalue import normalize_number
+from jobs.validate.canonical import (
+    canonical_text,
+    digest_item,
+    key_digest,
+    key_text,
+    sampled,
+)
+
+pytestmark = pytest.mark.unit
+KEYS = ("pk", "sk")
+
+
+# --- strategies: valid wire-form values of all ten types, nested --------------------------------
+
+def _number_text(unscaled: int, exponent: int) -> str:
+    return normalize_number(f"{unscaled}E{exponent}")
+
+
+numbers = st.builds(_number_text, st.integers(-(10**38) + 1, 10**38 - 1), st.integers(-40, 40))
+b64 = st.binary(max_size=8).map(lambda b: base64.b64encode(b).decode("ascii"))
+leaves = st.one_of(
+    st.text(max_size=8).map(lambda s: {"S": s}),
+    numbers.map(lambda n: {"N": n}),
+    b64.map(lambda b: {"B": b}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+    st.lists(st.text(max_size=5), min_size=1, max_size=5, unique=True).map(lambda v: {"SS": v}),
+    st.lists(numbers, min_size=1, max_size=5, unique=True).map(lambda v: {"NS": v}),
+    st.lists(st.binary(max_size=4), min_size=1, max_size=4, unique=True).map(
+        lambda v: {"BS": [base64.b64encode(b).decode("ascii") for b in v]}),
+)
+names = st.text(min_size=1, max_size=6)
+values = st.recursive(
+    leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4).map(lambda v: {"L": v}),
+                            st.dictionaries(names, inner, max_size=4).map(lambda v: {"M": v})),
+    max_leaves=10,
+)
+items = st.builds(
+    lambda rest, pk, sk: {**rest, "pk": {"S": pk}, "sk": {"N": sk}},
+    st.dictionaries(names, values, max_size=6), st.text(min_size=1, max_size=6), numbers,
+)
+
+
+# --- what must not count -----------------------------------------------------------------------
+
+def respell(number: str, rng: random.Random) -> str:
+    """Another spelling of the same number: exponent, leading/trailing zeros, a plus sign."""
+    sign = "-" if number.startswith("-") else rng.choice(["", "+"])
+    whole, _, frac = number.lstrip("-").partition(".")
+    digits, exponent = (whole + frac).lstrip("0") or "0", -len(frac)
+    zeros = rng.randrange(0, 4)
+    mantissa = digits + "0" * zeros
+    shift = exponent - zeros
+    if rng.random() < 0.5:
+        return f"{sign}{'0' * rng.randrange(0, 3)}{mantissa}E{shift:+d}"
+    point = rng.randrange(1, len(mantissa) + 1)  # d.ddd E n
+    return f"{sign}{mantissa[:point]}.{mantissa[point:]}e{shift + len(mantissa) - point}"
+
+
+def rearranged(value: Any, rng: random.Random) -> Any:
+    """The same value with map keys, set elements and number spellings shuffled (lists kept)."""
+    kind, inner = next(iter(value.items()))
+    if kind == "N":
+        return {"N": respell(inner, rng)}
+    if kind in ("SS", "BS"):
+        return {kind: rng.sample(inner, len(inner))}
+    if kind == "NS":
+        return {"NS": [respell(n, rng) for n in rng.sample(inner, len(inner))]}
+    if kind == "L":
+        return {"L": [rearranged(v, rng) for v in inner]}
+    if kind == "M":
+        return {"M": {k: rearranged(inner[k], rng) for k in rng.sample(list(inner), len(inner))}}
+    return value
+
+
+@given(items, st.randoms(use_true_random=False))
+@settings(max_examples=300, deadline=None)
+def test_order_of_attributes_and_set_elements_and_number_spelling_do_not_count(item, rng):
+    shuffled = {name: rearranged(item[name], rng) for name in rng.sample(list(item), len(item))}
+    assert digest_item(shuffled, KEYS) == digest_item(item, KEYS)
+
+
+@pytest.mark.parametrize(("a", "b"), [("1E+2", "100"), ("1.50", "1.5"), ("-0.0", "0"), ("0012.300e1", "123")])
+def test_numbers_compare_as_dynamodb_stores_them(a, b):
+    assert canonical_text({"N": a}) == canonical_text({"N": b})
+    assert canonical_text({"NS": [a, "7"]}) == canonical_text({"NS": ["7", b]})
+
+
+def test_binary_counts_by_its_bytes_and_sets_by_their_elements():
+    assert canonical_text({"BS": ["/w==", "AAE="]}) == canonical_text({"BS": ["AAE=", "/w=="]})
+    assert canonical_text({"M": {"b": {"SS": ["y", "x"]}, "a": {"B": "AAE="}}}) == \
+        canonical_text({"M": {"a": {"B": "AAE="}, "b": {"SS": ["x", "y"]}}})
+
+
+# --- what must count ---------------------------------------------------------------------------
+
+def _changed_number(number: str) -> str:
+    """Its last significant digit changed (the 38th digit of a 38-digit number)."""
+    at = max(i for i, c in enumerate(number) if c in "0123456789" and (c != "0" or number.strip("-.0") == ""))
+    return normalize_number(number[:at] + str((int(number[at]) + 1) % 10) + number[at + 1:])
+
+
+def changed(value: Any, rng: random.Random) -> Any:
+    """The value with exactly one thing changed somewhere inside it."""
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return {"S": inner + "x"}
+    if kind == "N":
+        return {"N": _changed_number(inner)}
+    if kind == "B":
+        data = bytearray(base64.b64decode(inner)) or bytearray(b"\0")
+        data[-1] ^= 0x01 if inner else 0
+        return {"B": base64.b64encode(bytes(data)).decode("ascii")}
+    if kind == "BOOL":
+        return {"BOOL": not inner}
+    if kind == "NULL":
+        return {"BOOL": True}
+    if kind in ("SS", "NS", "BS"):
+        elements = list(inner)
+        index = rng.randrange(len(elements))
+        if kind == "SS":
+            replacement = elements[index] + "~"
+            while replacement in elements:
+                replacement += "~"
+        elif kind == "NS":
+            replacement = _changed_number(elements[index])
+            while normalize_number(replacement) in {normalize_number(e) for e in elements}:
+                replacement = _changed_number(replacement)
+        else:
+            replacement = base64.b64encode(base64.b64decode(elements[index]) + b"\xff").decode("ascii")
+            while replacement in elements:
+                replacement = base64.b64encode(base64.b64decode(replacement) + b"\xff").decode("ascii")
+        elements[index] = replacement
+        return {kind: elements}
+    if kind == "L":
+        if not inner:
+            return {"L": [{"NULL": True}]}
+        index = rng.randrange(len(inner))
+        return {"L": [changed(v, rng) if i == index else v for i, v in enumerate(inner)]}
+    if not inner:
+        return {"M": {"new": {"NULL": True}}}
+    name = rng.choice(sorted(inner))
+    return {"M": {k: changed(v, rng) if k == name else v for k, v in inner.items()}}
+
+
+@given(items, st.randoms(use_true_random=False))
+@settings(max_examples=300, deadline=None)
+def test_any_single_value_change_counts_and_names_its_attribute(item, rng):
+    name = rng.choice(sorted(set(item) - set(KEYS)) or ["sk"])
+    other = copy.deepcopy(item)
+    other[name] = changed(item[name], rng)
+    before, after = digest_item(item, KEYS), digest_item(other, KEYS)
+    assert before.content != after.content
+    assert {n for n in item if before.attributes[n] != after.attributes[n]} == {name}
+    assert (before.key_hash == after.key_hash) == (name not in KEYS)
+
+
+@given(items)
+@settings(max_examples=100, deadline=None)
+def test_adding_or_removing_an_attribute_counts(item):
+    grown = {**item, "added attribute": {"NULL": True}}
+    assert digest_item(grown, KEYS).content != digest_item(item, KEYS).content
+
+
+def test_list_order_counts():
+    a = {"pk": {"S": "k"}, "sk": {"N": "1"}, "l": {"L": [{"S": "a"}, {"N": "1"}]}}
+    b = {**a, "l": {"L": [{"N": "1"}, {"S": "a"}]}}
+    assert digest_item(a, KEYS).content != digest_item(b, KEYS).content
+
+
+def test_types_are_never_confused():
+    texts = {canonical_text(v) for v in ({"S": "1"}, {"N": "1"}, {"SS": ["1"]}, {"NS": ["1"]}, {"L": [{"S": "1"}]},
+                                          {"B": "MQ=="}, {"BS": ["MQ=="]}, {"BOOL": True}, {"NULL": True})}
+    assert len(texts) == 9
+
+
+def test_an_invalid_value_differs_from_every_valid_one_but_does_not_crash():
+    assert canonical_text({"N": "12abc"}) == '{"INVALID":"{\\"N\\": \\"12abc\\"}"}'
+    assert canonical_text({"B": "not base64!"}) != canonical_text({"B": "bm90"})
+
+
+# --- keys and sampling ---------------------------------------------------------------------------
+
+def test_the_key_text_is_canonical_wire_json_usable_as_a_key():
+    item = {"sk": {"N": "1E+2"}, "pk": {"S": "a"}, "other": {"S": "x"}}
+    assert key_text(item, KEYS) == '{"pk":{"S":"a"},"sk":{"N":"100"}}'
+    assert key_text({"pk": {"S": "a"}}, KEYS) == '{"pk":{"S":"a"},"sk":null}'
+
+
+def test_keys_only_skips_the_content():
+    digest = digest_item({"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": "y"}}, KEYS, keys_only=True)
+    assert digest.content is None and digest.attributes is None
+
+
+@given(st.lists(st.text(min_size=1), min_size=200, max_size=200, unique=True), st.floats(0.05, 0.95))
+@settings(max_examples=30, deadline=None)
+def test_sampling_is_by_key_deterministic_and_about_the_fraction(keys, fraction):
+    hashes = [key_digest(k) for k in keys]
+    chosen = [h for h in hashes if sampled(h, fraction)]
+    assert chosen == [h for h in hashes if sampled(h, fraction)]
+    assert abs(len(chosen) / len(keys) - fraction) < 0.2
+    assert all(sampled(h, 1.0) for h in hashes)
+    item = {"pk": {"S": keys[0]}, "sk": {"N": "1"}}
+    digest = digest_item(item, KEYS, fraction=fraction)
+    assert (digest is not None) == sampled(key_digest(key_text(item, KEYS)), fraction)
+
+
+def test_digests_are_stable_across_processes_and_releases():
+    """Golden digests: a change to the canonical form must be deliberate (and ADR 0005 updated)."""
+    item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "m": {"M": {"b": {"BS": ["AAE="]}, "n": {"N": "1.50"}}}}
+    digest = digest_item(item, KEYS)
+    assert digest.key == '{"pk":{"S":"a"},"sk":{"N":"1"}}'
+    assert (digest.key_hash.hex(), digest.content.hex()) == GOLDEN
+
+
+GOLDEN = ("b7f3169846f400a4c7aa0929b2a46c5e", "5dacd5dfcde56248a3f4209cbf2bf93f")

@@ -187,7 +187,7 @@ _item = st.dictionaries(
 ).map(lambda d: {"id": {"S": "k"}, **d})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_item, min_size=1, max_size=8))
 def test_untouched_attributes_round_trip_exactly(spark, items):
     lines = spark.createDataFrame(

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test unit lint package bench clean
+.PHONY: setup demo test unit lint package bench notebooks clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,14 @@ test: setup ## the whole test suite, with its own emulators, cleaned up however 
 unit: setup ## pure tests only: no JVM, no network
 	$(BIN)/python -m pytest -m unit -q
 
-lint: setup ## ruff and mypy over jobs/
+lint: setup ## ruff and mypy over jobs/, and notebooks committed without outputs
 	$(BIN)/ruff check jobs glue_scripts tests
 	$(BIN)/mypy jobs
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/notebooks -k committed_without_outputs
+
+notebooks: setup ## JupyterLab on the project's kernel (the notebooks start or reuse the local stack)
+	$(BIN)/python -m ipykernel install --sys-prefix --name ddb-migrate --display-name "ddb-migrate (.venv)"
+	$(BIN)/jupyter lab notebooks/
 
 package: setup ## the jobs wheel and the Glue script bundle, into dist/
 	rm -rf dist && mkdir -p dist

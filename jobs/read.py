@@ -87,26 +87,41 @@ def _count_lines(path: str, uri: str) -> int:
     return lines + (0 if last == b"\n" else 1)
 
 
+def _verify(settings: ReadSettings, key: str, item_count: int, md5: str, spool: Any) -> None:
+    """Download ``key`` into ``spool`` and check MD5, gzip, UTF-8 and line count; raise on any problem."""
+    uri = f"s3://{settings.bucket}/{key}"
+    actual_md5 = _download(settings, key, spool)
+    spool.flush()
+    if actual_md5 != md5:
+        raise ExportFormatError(
+            f"{uri}: MD5 mismatch (manifest says {md5}, object has {actual_md5})",
+            hint="the object changed after the export; re-export the table or restore the object",
+        )
+    lines = _count_lines(spool.name, uri)
+    if lines != item_count:
+        raise ExportFormatError(
+            f"{uri}: holds {lines} lines but the manifest says itemCount {item_count}",
+            hint="re-export the table; nothing from this file was written",
+        )
+
+
 def verified_lines(settings: ReadSettings, key: str, item_count: int, md5: str) -> Iterator[tuple[int, str]]:
     """Yield ``(line_no, text)`` of a data file, but only once the whole file has checked out."""
-    uri = f"s3://{settings.bucket}/{key}"
     with tempfile.NamedTemporaryFile(prefix="ddb-export-", suffix=".json.gz") as spool:
-        actual_md5 = _download(settings, key, spool)
-        spool.flush()
-        if actual_md5 != md5:
-            raise ExportFormatError(
-                f"{uri}: MD5 mismatch (manifest says {md5}, object has {actual_md5})",
-                hint="the object changed after the export; re-export the table or restore the object",
-            )
-        lines = _count_lines(spool.name, uri)
-        if lines != item_count:
-            raise ExportFormatError(
-                f"{uri}: holds {lines} lines but the manifest says itemCount {item_count}",
-                hint="re-export the table; nothing from this file was written",
-            )
+        _verify(settings, key, item_count, md5, spool)
         with gzip.open(spool.name, "rt", encoding="utf-8", newline="\n") as text:
             for number, line in enumerate(text, start=1):
                 yield number, line.rstrip("\n")
+
+
+def file_problem(settings: ReadSettings, key: str, item_count: int, md5: str) -> str | None:
+    """What is wrong with a data file (MD5, gzip, UTF-8, line count), or None when it checks out."""
+    with tempfile.NamedTemporaryFile(prefix="ddb-export-", suffix=".json.gz") as spool:
+        try:
+            _verify(settings, key, item_count, md5, spool)
+        except ExportFormatError as exc:
+            return str(exc)
+    return None
 
 
 def _batch(rows: list[tuple[str, int, str | None, str | None]]) -> pa.RecordBatch:

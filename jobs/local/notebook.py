@@ -1,0 +1,48 @@
+"""Defaults for the notebooks: a small demo export on the local stack, started or reused."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobs import aws, tables
+from jobs.config import parse_config
+from jobs.export import request_export
+from jobs.local import datagen, demo, stack
+from jobs.pipeline import manifest_uri
+
+SOURCE_TABLE = "notebook-orders"
+
+
+def _running(home: Path | None) -> stack.Stack:
+    return stack.current(home) or stack.start(home)  # like `ddb-migrate local up`; `local down` stops it
+
+
+def local_config(items: int = 2000, remapped: bool = False, home: Path | None = None) -> str:
+    """Path of a job config for a demo export on the local stack (created on first use)."""
+    running = _running(home)
+    s3 = aws.client(running.account("target"), "s3")
+    for bucket in (demo.EXPORT_BUCKET, demo.ARTIFACT_BUCKET):
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+            s3.create_bucket(Bucket=bucket)
+    source = running.account("source")
+    tables.create_table(source, SOURCE_TABLE, datagen.key_schema())
+    if tables.count_items(source, SOURCE_TABLE) < items:
+        tables.put_items(source, SOURCE_TABLE, datagen.make_items(items))
+    target_table = "notebook-orders-v2" if remapped else "notebook-orders-copy"
+    doc: dict[str, Any] = demo.demo_config(running, SOURCE_TABLE, target_table, "notebook")
+    config = parse_config(doc)
+    try:
+        doc["source"]["export"]["manifest"] = manifest_uri(config)
+    except Exception:
+        doc["source"]["export"]["manifest"] = request_export(config, lambda _m: None).manifest_uri
+    if remapped:
+        doc["mapping"] = demo.DEMO_MAPPING
+        doc["run_id"] = "notebook-remapped"
+        tables.create_table(running.account("target"), target_table, demo.REMAPPED_KEYS)
+    path = Path(running.home) / f"notebook-{'remapped' if remapped else 'copy'}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    return str(path)

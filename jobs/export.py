@@ -36,6 +36,7 @@ from jobs.export_format import (
     md5_base64,
     summary_document,
 )
+from jobs.ion_format import item_to_line
 from jobs.pipeline import EXPORT_POINTER, ledger_store
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class LocalExporter:
     def __init__(self, config: JobConfig, segments: int = 4, page_limit: int = 1000) -> None:
         self.config = config
         self.segments = segments
+        self.ion = config.export.output_format == "ION"
         self.page_limit = page_limit
 
     def _scan_segment(self, wire: DynamoWire, segment: int) -> tuple[bytes, int, int]:
@@ -137,7 +139,7 @@ class LocalExporter:
             while True:
                 page = wire.call("Scan", json.dumps(request))
                 for item in page.get("Items", []):
-                    line = export_line(item).encode("utf-8")
+                    line = (item_to_line(item) if self.ion else export_line(item)).encode("utf-8")
                     stream.write(line + b"\n")
                     count += 1
                     size += len(line)
@@ -185,6 +187,7 @@ class LocalExporter:
             end_time=_now(),
             item_count=total,
             billed_size_bytes=sum(size for _d, _c, size in scanned),
+            output_format=self.config.export.output_format,
         )
         summary_text = json.dumps(summary, indent=2).encode("utf-8")
         summary_key = f"{folder}/{SUMMARY_NAME}"

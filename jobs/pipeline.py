@@ -72,7 +72,11 @@ def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, fil
     files_df = spark.createDataFrame(
         spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string"
     )
-    settings = ReadSettings(account=config.account(config.export.read_account), bucket=export.bucket)
+    settings = ReadSettings(
+        account=config.account(config.export.read_account),
+        bucket=export.bucket,
+        output_format=export.summary.output_format,
+    )
     return parse_lines(files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA))
 
 
@@ -83,7 +87,9 @@ def parse_lines(lines: DataFrame) -> DataFrame:
     bad_line = F.concat(
         F.lit("line "), F.col("line_no").cast("string"), F.lit(' is not a DynamoDB JSON export record {"Item": {...}}')
     )
-    dead_reason: Column = F.when(trailer, F.col("error")).when(item.isNull() | (F.size(item) == 0), bad_line)
+    dead_reason: Column = F.when(trailer | F.col("error").isNotNull(), F.col("error")).when(
+        item.isNull() | (F.size(item) == 0), bad_line
+    )
     return lines.select(
         "file_key",
         "line_no",

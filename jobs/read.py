@@ -23,7 +23,8 @@ import pyarrow as pa
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.errors import ExportFormatError
+from jobs.errors import ExportFormatError, InvalidItemError
+from jobs.ion_format import line_to_json
 
 TRAILER_LINE = -1  # line_no of the one row per file that closes it (and carries its error)
 LINES_SCHEMA = pa.schema(
@@ -45,6 +46,7 @@ class ReadSettings:
 
     account: AccountSpec
     bucket: str
+    output_format: str = "DYNAMODB_JSON"  # or ION: lines are converted to DynamoDB JSON here
 
 
 def _download(settings: ReadSettings, key: str, spool: Any) -> str:
@@ -137,6 +139,13 @@ def _batch(rows: list[tuple[str, int, str | None, str | None]]) -> pa.RecordBatc
     )
 
 
+def _ion_row(key: str, number: int, line: str) -> tuple[str, int, str | None, str | None]:
+    try:
+        return key, number, line_to_json(line, f"{key} line {number}"), None
+    except InvalidItemError as exc:
+        return key, number, line, str(exc)  # dead-lettered by the parse step, with this reason
+
+
 def read_files(batches: Iterator[pa.RecordBatch], settings: ReadSettings) -> Iterator[pa.RecordBatch]:
     """``mapInArrow`` body: rows of (key, item_count, md5) in, export lines out.
 
@@ -149,8 +158,9 @@ def read_files(batches: Iterator[pa.RecordBatch], settings: ReadSettings) -> Ite
             rows: list[tuple[str, int, str | None, str | None]] = []
             error: str | None = None
             try:
+                ion = settings.output_format == "ION"
                 for number, line in verified_lines(settings, key, count, md5):
-                    rows.append((key, number, line, None))
+                    rows.append(_ion_row(key, number, line) if ion else (key, number, line, None))
                     if len(rows) >= _EMIT_ROWS:
                         yield _batch(rows)
                         rows = []

@@ -12,6 +12,7 @@ from typing import Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
+from jobs.ion_format import line_to_item
 from jobs.manifests import LoadedExport
 from jobs.mapping.inventory import parse_lines
 
@@ -35,4 +36,7 @@ def sample_lines(account: AccountSpec, export: LoadedExport, limit: int = 1000) 
 
 
 def sample_items(account: AccountSpec, export: LoadedExport, limit: int = 1000) -> list[dict[str, Any]]:
-    return parse_lines(line for _key, _number, line in sample_lines(account, export, limit))
+    lines = sample_lines(account, export, limit)
+    if export.summary.output_format == "ION":
+        return [line_to_item(line, f"{key} line {number}") for key, number, line in lines]
+    return parse_lines(line for _key, _number, line in lines)

@@ -31,7 +31,7 @@ def test_round_trip_of_generated_items():
 
 
 def test_bad_lines_name_the_place():
-    with pytest.raises(InvalidItemError, match="f.json.gz line 3: expected a struct"):
+    with pytest.raises(InvalidItemError, match=r"f\.json\.gz line 3: expected a struct"):
         line_to_item("$ion_1_0 [1, 2]", "f.json.gz line 3")
     with pytest.raises(InvalidItemError, match="f line 1: not valid Ion"):
         line_to_item("$ion_1_0 {Item:{a:", "f line 1")

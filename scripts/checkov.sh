@@ -12,7 +12,7 @@ version="3.3.30"
 
 if [[ ! -x "${venv}/bin/checkov" ]] || ! "${venv}/bin/pip" show checkov 2>/dev/null | grep -qx "Version: ${version}"; then
   python3 -m venv "${venv}"
-  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==${version}"
+  "${venv}/bin/python" -m pip install --quiet --no-compile --disable-pip-version-check "checkov==${version}"
 fi
 
 cd "${repo_root}"

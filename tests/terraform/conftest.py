@@ -1,55 +1,95 @@
-"""TEMPORARY: a stand-in for the shared session-scoped ``moto_endpoint``
-fixture that tests/conftest.py will provide. Delete this file then: a fixture
-defined here would silently shadow the shared one.
-"""
+"""Fixtures of the Terraform tests. The shared ``moto_endpoint`` comes from
+tests/conftest.py."""
 
 from __future__ import annotations
 
-import socket
+import shutil
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .harness import (
+    REPO_ROOT,
+    ROOT_MODULES,
+    TERRAFORM_DIR,
+    UNIT_TESTED_MODULES,
+    Background,
+    Terraform,
+    make_terraform,
+)
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """Base URL of a moto server on a free loopback port, for the session."""
-    moto_server = Path(sys.executable).with_name("moto_server")
-    command = [str(moto_server) if moto_server.exists() else "moto_server"]
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [*command, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+    return make_terraform(tmp_path_factory.mktemp("terraform-cli"))
+
+
+@pytest.fixture(scope="session")
+def terraform_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of terraform/ so that init and apply leave no lock file or state
+    in the repository (relative module sources keep working)."""
+    target = tmp_path_factory.mktemp("terraform-src") / "terraform"
+    shutil.copytree(
+        TERRAFORM_DIR,
+        target,
+        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfplan"),
     )
+    return target
+
+
+def _run_checkov() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "checkov.sh")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def _run_terraform_validate(terraform: Terraform, workdir: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    terraform.run(workdir, "init", "-backend=false", "-input=false", data_dir=data_dir)
+    return terraform.run(workdir, "validate", "-json", data_dir=data_dir, check=False)
+
+
+def _run_terraform_test(terraform: Terraform, workdir: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    terraform.run(workdir, "init", "-backend=false", "-input=false", data_dir=data_dir)
+    return terraform.run(workdir, "test", data_dir=data_dir, check=False)
+
+
+@pytest.fixture(scope="package")
+def background(
+    terraform: Terraform, terraform_copy: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Background]:
+    """Starts `terraform validate` of every root, the modules' `terraform test`
+    runs and checkov (which installs its venv on first use) in threads. The
+    apply against moto requests this first, so they overlap its waits (S3
+    lifecycle, KMS propagation); test_terraform.py collects the results."""
+    # Fill the provider cache once: concurrent first installs into it race.
+    terraform.run(
+        terraform_copy / UNIT_TESTED_MODULES[0],
+        "init",
+        "-backend=false",
+        "-input=false",
+        data_dir=tmp_path_factory.mktemp("tf-cache-prime"),
+    )
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="terraform-background")
+    jobs = {
+        f"validate {root}": pool.submit(
+            _run_terraform_validate, terraform, terraform_copy / root, tmp_path_factory.mktemp("validate")
+        )
+        for root in ROOT_MODULES
+    }
+    jobs["checkov"] = pool.submit(_run_checkov)
+    for module in UNIT_TESTED_MODULES:
+        jobs[module] = pool.submit(
+            _run_terraform_test, terraform, terraform_copy / module, tmp_path_factory.mktemp("tftest")
+        )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not start on {url}") from None
-                time.sleep(0.1)
-        yield url
+        yield jobs
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -73,6 +73,16 @@ output "job_config_s3_uri" {
   value       = module.target_account.job_config_s3_uri
 }
 
+output "run_prefix_s3_uri" {
+  description = "Prefix the jobs may write their ledger, dead letters and reports under (the job config's output.uri must be below it)."
+  value       = module.target_account.run_prefix_s3_uri
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace the job role may publish to (progress.cloudwatch_namespace)."
+  value       = module.target_account.metrics_namespace
+}
+
 output "target_table_name" {
   description = "Name of the target table."
   value       = module.target_account.target_table_name

@@ -53,7 +53,7 @@ variable "skip_credentials_validation" {
 }
 
 variable "skip_requesting_account_id" {
-  description = "Skip the providers' account ID lookup (emulators only)."
+  description = "Skip the providers' account ID lookup. Keep false, on emulators too: without the account ID the provider builds wrong ARNs for Glue tags and every plan shows a tag diff."
   type        = bool
   default     = false
 }
@@ -186,9 +186,9 @@ variable "job_config_path" {
 }
 
 variable "run_id" {
-  description = "Default --run-id of the jobs."
+  description = "Default --run-id of the jobs; \"auto\" lets the job use the config's run_id or derive one."
   type        = string
-  default     = "default"
+  default     = "auto"
 }
 
 variable "migrate_worker_type" {

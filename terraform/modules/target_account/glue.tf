@@ -118,6 +118,10 @@ resource "aws_glue_trigger" "start" {
   workflow_name = aws_glue_workflow.migration.name
   type          = var.schedule_expression == null ? "ON_DEMAND" : "SCHEDULED"
   schedule      = var.schedule_expression
+  # For an ON_DEMAND trigger the provider's `enabled` means "start it now":
+  # left at its default (true) every apply would run the migration
+  # (hashicorp/terraform-provider-aws#42498). A SCHEDULED trigger is activated.
+  enabled = var.schedule_expression != null
   # Glue rejects start_on_creation on ON_DEMAND triggers.
   start_on_creation = var.schedule_expression == null ? null : true
   tags              = local.tags

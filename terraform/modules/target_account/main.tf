@@ -73,19 +73,40 @@ data "aws_iam_policy_document" "target_key" {
   }
 
   statement {
-    sid       = "AlarmSourcesPublishToEncryptedTopic"
+    sid       = "CloudWatchAlarmsPublishToEncryptedTopic"
     actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
     resources = ["*"]
 
     principals {
       type        = "Service"
-      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com"]
     }
 
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"]
+    }
+  }
+
+  statement {
+    # No source conditions here: EventBridge's requests to KMS for an encrypted
+    # topic carry no aws:SourceAccount / aws:SourceArn, and a condition on them
+    # would drop every failure notification silently. The topic policy limits
+    # publishing to this module's rule.
+    sid       = "EventBridgePublishesToEncryptedTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
     }
   }
 }

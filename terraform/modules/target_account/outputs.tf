@@ -73,6 +73,11 @@ output "job_default_arguments" {
   value       = local.job_default_arguments
 }
 
+output "metrics_namespace" {
+  description = "CloudWatch namespace the job role may publish to; use it as progress.cloudwatch_namespace in the job config."
+  value       = var.metrics_namespace
+}
+
 output "target_kms_key_arn" {
   description = "ARN of the target account's KMS key (artifacts, Glue encryption, logs, SNS, target table)."
   value       = aws_kms_key.target.arn

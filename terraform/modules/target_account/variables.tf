@@ -70,9 +70,9 @@ variable "run_prefix" {
 ################################################################################
 
 variable "run_id" {
-  description = "Default value of the jobs' --run-id argument (overridden per run with start-job-run --arguments). Runs that share an id share a ledger and resume each other."
+  description = "Default --run-id of both jobs; override it per run with start-job-run --arguments. \"auto\" (the default) lets the job use the config's run_id, or derive a fresh one. Runs that share an id share a ledger and resume each other."
   type        = string
-  default     = "default"
+  default     = "auto"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", var.run_id))

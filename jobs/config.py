@@ -363,7 +363,8 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     )
 
 
-def load_config(location: str, run_id: str | None = None, reader: Any = None) -> JobConfig:
+def load_config(location: str, run_id: str | None = None, reader: Any = None,
+                default_run_id: str | None = None) -> JobConfig:
     """Load and validate a config from a local path or, with ``reader``, an s3:// URI."""
     if location.startswith("s3://"):
         if reader is None:
@@ -380,4 +381,6 @@ def load_config(location: str, run_id: str | None = None, reader: Any = None) ->
         raise ConfigError(f"{location}: not valid YAML ({exc})") from exc
     if run_id:
         doc = {**(doc or {}), "run_id": run_id}
+    elif default_run_id and isinstance(doc, dict) and not doc.get("run_id"):
+        doc = {**doc, "run_id": default_run_id}
     return parse_config(doc, where=location)

@@ -20,6 +20,7 @@ def parse_glue_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--config", required=True)
     parser.add_argument("--run-id", "--run_id", dest="run_id", default=None)
     parser.add_argument("--report", default=None)
+    parser.add_argument("--WORKFLOW_RUN_ID", dest="workflow_run_id", default=None)
     args, _glue_own = parser.parse_known_args(list(argv))
     if args.run_id in ("", "auto"):
         args.run_id = None
@@ -34,7 +35,9 @@ def migrate_main(argv: Sequence[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_glue_args(argv)
     try:
-        config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+        # In a Glue workflow, migrate and validate share the workflow's run id unless one is given.
+        config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader,
+                             default_run_id=args.workflow_run_id)
         return run_and_report(config, report_path=args.report)
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)

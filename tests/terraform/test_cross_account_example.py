@@ -36,7 +36,7 @@ NAME_PREFIX = "tftest"
 SOURCE_TABLE_NAME = "tftest-source-orders"
 TARGET_TABLE_NAME = "tftest-target-orders"
 GLUE_SCRIPTS_DIR = REPO_ROOT / "glue_scripts"
-PINNED_MODULES = ("great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.13.0")
+PINNED_MODULES = ("great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.15.0")
 
 
 @dataclass(frozen=True)
@@ -401,6 +401,7 @@ def test_job_role_policy_is_scoped_to_named_resources(stack: Stack) -> None:
     target_arn = stack.target_client("dynamodb").describe_table(TableName=TARGET_TABLE_NAME)["Table"]["TableArn"]
     assert sorted(_as_list(by_sid["WriteTargetTable"]["Resource"])) == [target_arn, f"{target_arn}/index/*"]
     assert sorted(_as_list(by_sid["WriteTargetTable"]["Action"])) == [
+        "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:DescribeTable",
         "dynamodb:PutItem",

@@ -122,6 +122,7 @@ data "aws_iam_policy_document" "job_role" {
   statement {
     sid = "WriteTargetTable"
     actions = [
+      "dynamodb:BatchGetItem",
       "dynamodb:BatchWriteItem",
       "dynamodb:DescribeTable",
       "dynamodb:PutItem",

@@ -83,7 +83,7 @@ variable "run_id" {
 variable "additional_python_modules" {
   description = "Pinned PyPI requirements installed on the Glue 5.0 workers with --additional-python-modules (the jobs wheel is appended)."
   type        = list(string)
-  default     = ["great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.13.0"]
+  default     = ["great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.15.0"]
 
   validation {
     condition     = alltrue([for requirement in var.additional_python_modules : can(regex("^[A-Za-z0-9_.-]+(\\[[A-Za-z0-9_,.-]+\\])?==[A-Za-z0-9_.+!-]+$", requirement))])

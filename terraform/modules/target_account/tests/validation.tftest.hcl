@@ -64,7 +64,7 @@ run "defaults_apply" {
 
   assert {
     condition = aws_glue_job.validate.default_arguments["--additional-python-modules"] == join(",", [
-      "great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.13.0",
+      "great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.15.0",
       "s3://unit-artifacts-222222222222/wheels/ddb_migrate-0.0.0-py3-none-any.whl",
     ])
     error_message = "--additional-python-modules is the three pins plus the wheel."

@@ -363,8 +363,9 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     )
 
 
-def load_config(location: str, run_id: str | None = None, reader: Any = None,
-                default_run_id: str | None = None) -> JobConfig:
+def load_config(
+    location: str, run_id: str | None = None, reader: Any = None, default_run_id: str | None = None
+) -> JobConfig:
     """Load and validate a config from a local path or, with ``reader``, an s3:// URI."""
     if location.startswith("s3://"):
         if reader is None:

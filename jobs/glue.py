@@ -36,8 +36,9 @@ def migrate_main(argv: Sequence[str]) -> int:
     args = parse_glue_args(argv)
     try:
         # In a Glue workflow, migrate and validate share the workflow's run id unless one is given.
-        config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader,
-                             default_run_id=args.workflow_run_id)
+        config = load_config(
+            args.config, run_id=args.run_id, reader=s3_text_reader, default_run_id=args.workflow_run_id
+        )
         return run_and_report(config, report_path=args.report)
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)

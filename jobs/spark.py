@@ -8,6 +8,11 @@ import sys
 from pyspark.sql import SparkSession
 
 
+def _default_master() -> str:
+    """Twice as many task slots as cores: a task waiting on S3 or DynamoDB leaves its core to another."""
+    return f"local[{2 * (os.cpu_count() or 1)}]"
+
+
 def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> SparkSession:
     """Return the active session, or build a local one tuned for small machines.
 
@@ -26,7 +31,7 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
     launched_by_spark = "PYSPARK_GATEWAY_PORT" in os.environ
     if master or not launched_by_spark:
         builder = (
-            builder.master(master or os.environ.get("DDB_MIGRATE_SPARK_MASTER", "local[*]"))
+            builder.master(master or os.environ.get("DDB_MIGRATE_SPARK_MASTER", _default_master()))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")

@@ -162,6 +162,10 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
         doc["source"]["export"]["local_segments"] = 8
         export = request_export(parse_config(doc), lambda _m: None)
         doc["source"]["export"]["manifest"] = export.manifest_uri
+        # One discarded warm-up run of the job: the JVM's JIT and Spark's Python workers start cold.
+        warm = parse_config({**doc, "run_id": "bench-warmup", "target": {"account": "target", "table": "bench-warmup"}})
+        tables.create_table(running.account("target"), warm.target_table, KEYS)
+        run_migration(warm, spark)
         raw, seed, phase, e2e = [], [], [], []
         for run in range(runs):
             raw.append(raw_ceiling(running, f"bench-raw-{run}", items))

@@ -10,14 +10,15 @@ shown to a person and sent back to DynamoDB as a key.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _encode_string  # the C encoder's, when built
 from typing import Any
 
-from jobs.attrvalue import normalize_number
+from jobs.attrvalue import MAX_NUMBER_DIGITS, _check_base64, normalize_number  # decodes, or names the path
 from jobs.errors import InvalidItemError
 
 KEY_DIGEST_BYTES = 16
@@ -27,54 +28,71 @@ _SAMPLE_SPACE = 1 << 64
 _INVALID = "INVALID"  # canonical type tag of a value DynamoDB would reject: never equal to a stored one
 
 
-def _decoded(text: Any, path: str) -> bytes:
-    if not isinstance(text, str):
-        raise InvalidItemError(f"attribute {path}: binary must be base64 text")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidItemError(f"attribute {path}: {text[:40]!r} is not valid base64") from exc
-
-
 def _encoded(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def canonical_value(value: Any, path: str = "value") -> dict[str, Any]:
-    """The canonical AttributeValue: N normalised, sets sorted, B re-encoded from its bytes.
+_CANONICAL_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+_FIXED = {("BOOL", True): '{"BOOL":true}', ("BOOL", False): '{"BOOL":false}', ("NULL", True): '{"NULL":true}'}
 
-    Raises :class:`InvalidItemError` (naming ``path``) for a value that is not valid wire form.
-    """
+
+def _number(text: Any, path: str) -> str:
+    # fast path: already in DynamoDB's form and at most 38 digits (so within range)
+    if (
+        isinstance(text, str)
+        and len(text) - text.startswith("-") - ("." in text) <= MAX_NUMBER_DIGITS
+        and text != "-0"
+        and _CANONICAL_NUMBER.fullmatch(text)
+    ):
+        return text
+    return normalize_number(text, path)
+
+
+def _quoted(text: Any) -> str:
+    """``json.dumps(text, ensure_ascii=False)`` for a string, without building an encoder each time."""
+    if not isinstance(text, str):
+        raise InvalidItemError(f"expected a string, got {type(text).__name__}")
+    return _encode_string(text)
+
+
+def _canonical(value: Any, path: str) -> str:
     if not isinstance(value, dict) or len(value) != 1:
         raise InvalidItemError(f"attribute {path}: expected one type key, got {str(value)[:80]}")
     kind, inner = next(iter(value.items()))
-    if kind in ("S", "BOOL", "NULL"):
-        return {kind: inner}
+    if kind == "S":
+        return '{"S":' + _quoted(inner) + "}"
     if kind == "N":
-        return {"N": normalize_number(inner, path)}
+        return '{"N":"' + _number(inner, path) + '"}'
     if kind == "B":
-        return {"B": _encoded(_decoded(inner, path))}
+        return '{"B":"' + _encoded(_check_base64(inner, path)) + '"}'
     if kind == "SS":
-        return {"SS": sorted(inner)}
+        return '{"SS":[' + ",".join(sorted(map(_quoted, inner))) + "]}"
     if kind == "NS":
-        return {"NS": sorted(normalize_number(n, f"{path}[{i}]") for i, n in enumerate(inner))}
+        numbers = sorted(_number(n, f"{path}[{i}]") for i, n in enumerate(inner))
+        return '{"NS":[' + ",".join(f'"{n}"' for n in numbers) + "]}"
     if kind == "BS":
-        return {"BS": [_encoded(b) for b in sorted(_decoded(e, f"{path}[{i}]") for i, e in enumerate(inner))]}
+        elements = sorted(_check_base64(e, f"{path}[{i}]") for i, e in enumerate(inner))
+        return '{"BS":[' + ",".join(f'"{_encoded(b)}"' for b in elements) + "]}"
     if kind == "L":
-        return {"L": [canonical_value(v, f"{path}[{i}]") for i, v in enumerate(inner)]}
+        return '{"L":[' + ",".join(_canonical(v, f"{path}[{i}]") for i, v in enumerate(inner)) + "]}"
     if kind == "M":
-        return {"M": {name: canonical_value(v, f"{path}.{name}") for name, v in inner.items()}}
-    raise InvalidItemError(f"attribute {path}: unknown type {kind!r}")
+        members = (f"{_quoted(name)}:{_canonical(inner[name], f'{path}.{name}')}" for name in sorted(inner))
+        return '{"M":{' + ",".join(members) + "}}"
+    fixed = _FIXED.get((kind, inner)) if isinstance(inner, bool) else None
+    if fixed is None:
+        raise InvalidItemError(f"attribute {path}: {kind!r} is not a valid AttributeValue type and value")
+    return fixed
 
 
 def canonical_text(value: Any, path: str = "value") -> str:
-    """Canonical JSON text of one AttributeValue; a value DynamoDB would reject becomes
+    """Canonical JSON text of one AttributeValue (compact, map keys and set elements sorted, N
+    normalised, B re-encoded from its bytes). A value DynamoDB would reject becomes
     ``{"INVALID": <its JSON>}``, which differs from every valid value."""
     try:
-        canonical: Any = canonical_value(value, path)
+        return _canonical(value, path)
     except (InvalidItemError, TypeError, AttributeError):  # malformed: wrong shapes inside sets, maps
-        canonical = {_INVALID: json.dumps(value, sort_keys=True, ensure_ascii=False)}
-    return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        invalid = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        return '{"' + _INVALID + '":' + json.dumps(invalid, ensure_ascii=False) + "}"
 
 
 def _digest(data: bytes, size: int, person: bytes) -> bytes:
@@ -102,7 +120,9 @@ def content_digest(attribute_digests: Mapping[str, bytes]) -> bytes:
     """Digest of the whole item from its per-attribute digests, in attribute-name order."""
     h = hashlib.blake2b(digest_size=CONTENT_DIGEST_BYTES, person=b"ddbm-item")
     for name in sorted(attribute_digests):
-        h.update(json.dumps(name, ensure_ascii=False).encode("utf-8"))
+        encoded = name.encode("utf-8")
+        h.update(len(encoded).to_bytes(4, "big"))
+        h.update(encoded)
         h.update(attribute_digests[name])
     return h.digest()
 

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from jobs.validate.canonical import digest_item
+from jobs.write import item_body
 
 DIGEST_SCHEMA = pa.schema(
     [
@@ -92,7 +93,7 @@ def digest_rows(batches: Iterator[pa.RecordBatch], settings: DigestSettings) -> 
             if error is not None:
                 builder.add_error(file_key, line_no, error)
             elif pairs is not None:
-                item = {name: json.loads(text) for name, text in pairs if wanted is None or name in wanted}
-                builder.add_item(file_key, line_no, item)
+                wanted_pairs = pairs if wanted is None else [(n, t) for n, t in pairs if n in wanted]
+                builder.add_item(file_key, line_no, json.loads(item_body(wanted_pairs)))
         if len(builder):
             yield builder.batch()

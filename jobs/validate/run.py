@@ -130,46 +130,60 @@ def _explain_samples(
     return explained
 
 
+class _Stopwatch:
+    """Seconds per phase, for validation.json and benchmarks."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.monotonic()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[f"{name}_s"], self.last = round(now - self.last, 3), now
+
+    def timings(self) -> dict[str, float]:
+        return {**self.laps, "total_s": round(time.monotonic() - self.started, 3)}
+
+
 def validate(
     config: JobConfig,
     report_dir: str | Path,
     options: ValidationOptions | None = None,
     spark: SparkSession | None = None,
 ) -> ValidationResult:
-    """Compare expected with actual, run the suites, write Data Docs and validation.json."""
+    """Compare expected with actual, run the suites, write Data Docs and validation.json.
+
+    ``report_dir`` is a local folder or an ``s3://`` prefix. Timings in the result:
+    ``compare_s`` (read both sides, hash, join, count), ``explain_s`` (re-read the sampled
+    mismatches, read the run report), ``suites_s`` (Great Expectations and Data Docs).
+    """
     from jobs.spark import get_spark
 
     options = options or ValidationOptions()
     options.check()
-    started = time.monotonic()
+    clock = _Stopwatch()
     spark = spark or get_spark()
     inputs = _sides(spark, config, options)
-    result = compare.compare_digests(
-        sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs), options.keys_only
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    expected, actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
+    result = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         summary = compare.summarize(result, options.max_samples)
-        compared = time.monotonic()
+        clock.lap("compare")
         samples = _explain_samples(spark, inputs, summary, options)
-        report_uri, report = read_run_report(config)
-        ledger = ledger_status(report, report_uri)
-        explained = time.monotonic()
+        report_uri, run_report = read_run_report(config)
+        ledger = ledger_status(run_report, report_uri)
+        clock.lap("explain")
         with _local_dir(report_dir, config.account(config.output_account)) as local:
-            outcomes, index = suite.run_suites(
-                suite.SuiteInput(
-                    per_key=compare.failure_columns(result, options.keys_only),
-                    counts=suite.counts_frame(summary.expected_rows, summary.target_rows, ledger),
-                    max_samples=options.max_samples,
-                ),
-                local,
-            )
-            finished = time.monotonic()
+            per_key = compare.failure_columns(result, options.keys_only)
+            counts = suite.counts_frame(summary.expected_rows, summary.target_rows, ledger)
+            outcomes, index = suite.run_suites(suite.SuiteInput(per_key, counts, options.max_samples), local)
+            clock.lap("suites")
             outcome = ValidationResult(
                 success=all(o["success"] for o in outcomes),
                 mode=options.mode,
                 run_id=config.run_id,
                 source={"table": config.source_table, "export": inputs.export.uri},
-                target=_target_description(inputs, options),
+                target=_target_description(inputs),
                 counts=summary.counts,
                 expected_rows=summary.expected_rows,
                 target_rows=summary.target_rows,
@@ -178,14 +192,9 @@ def validate(
                 ledger=ledger,
                 expectations=outcomes,
                 samples=samples,
-                sample_fraction=options.sample,
-                timings={
-                    "compare_s": round(compared - started, 3),
-                    "explain_s": round(explained - compared, 3),
-                    "suites_s": round(finished - explained, 3),
-                    "total_s": round(finished - started, 3),
-                },
+                timings=clock.timings(),
                 data_docs=_published(report_dir, index),
+                sample_fraction=options.sample,
                 notes=["keys only: item contents were not compared"] if options.keys_only else [],
             )
             (local / REPORT_NAME).write_text(outcome.to_json(), encoding="utf-8")
@@ -194,7 +203,7 @@ def validate(
     return outcome
 
 
-def _target_description(inputs: sides.Sides, options: ValidationOptions) -> dict[str, Any]:
+def _target_description(inputs: sides.Sides) -> dict[str, Any]:
     scan = inputs.scan
     if inputs.target_export is not None:
         return {"table": scan.table, "read": "export", "export": inputs.target_export.uri}
@@ -238,6 +247,12 @@ def upload_dir(local: Path, uri: str, account: AccountSpec) -> None:
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": kind})
 
 
+def default_report_dir(config: JobConfig) -> str:
+    """``s3://<output bucket>/<run prefix>validation/``: beside the run's ledger and report."""
+    store = ledger_store(config)
+    return f"s3://{store.bucket}/{store.prefix}validation/"
+
+
 def validate_main(
     config: JobConfig,
     report_dir: str,
@@ -265,11 +280,12 @@ def _flag(text: str) -> bool:
 
 
 def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Glue-style arguments (``--name value``; Glue's own ones are ignored)."""
+    """Glue-style arguments (``--name value``): the migrate job's own (``--config``, ``--run-id``,
+    ``--WORKFLOW_RUN_ID``) plus validation's. Glue's own arguments are ignored."""
+    from jobs.glue import parse_glue_args
+
     parser = argparse.ArgumentParser(prog="validate-table", add_help=False)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--run-id", "--run_id", dest="run_id", default=None)
-    parser.add_argument("--report-dir", "--report_dir", dest="report_dir", required=True)
+    parser.add_argument("--report-dir", "--report_dir", dest="report_dir", default=None)
     parser.add_argument("--sample", type=float, default=None)
     parser.add_argument("--keys-only", "--keys_only", dest="keys_only", nargs="?", const="true", default="false")
     parser.add_argument("--target-export", "--target_export", dest="target_export", default=None)
@@ -277,10 +293,10 @@ def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--max-read-units", "--max_read_units", dest="read_units", type=float, default=DEFAULT_READ_UNITS_PER_S
     )
-    args, _glue_own = parser.parse_known_args(list(argv))
+    args, _others = parser.parse_known_args(list(argv))
     args.keys_only = _flag(args.keys_only)
-    if args.run_id in ("", "auto"):
-        args.run_id = None
+    common = parse_glue_args(argv)
+    args.config, args.run_id, args.workflow_run_id = common.config, common.run_id, common.workflow_run_id
     return args
 
 
@@ -292,10 +308,13 @@ def validate_glue_main(argv: Sequence[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_validate_args(argv)
     try:
-        config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+        # In a Glue workflow, migrate and validate share the workflow's run id unless one is given.
+        config = load_config(
+            args.config, run_id=args.run_id, reader=s3_text_reader, default_run_id=args.workflow_run_id
+        )
         return validate_main(
             config,
-            args.report_dir,
+            args.report_dir or default_report_dir(config),
             args.sample,
             args.keys_only,
             args.target_export,

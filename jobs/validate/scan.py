@@ -161,17 +161,18 @@ def get_items(scan: ScanSettings, keys: list[str], key_names: tuple[str, ...]) -
                     "ConsistentRead": True,
                 }
             }
+            deadline, attempt = Deadline(scan.max_retry_seconds), 0
             while pending:
-                response = _call(
-                    wire,
-                    scan,
-                    "BatchGetItem",
-                    {"RequestItems": pending},
-                    f"reading sample items from table {scan.table}",
-                )
+                where = f"reading sample items from table {scan.table}"
+                response = _call(wire, scan, "BatchGetItem", {"RequestItems": pending}, where)
                 for item in response.get("Responses", {}).get(scan.table, []):
                     found[key_text(item, key_names)] = item
                 pending = response.get("UnprocessedKeys") or {}
+                if pending:  # throttled: back off before asking for the rest
+                    if deadline.expired:
+                        raise TerminalError(f"{where}: keys still unprocessed after {scan.max_retry_seconds:g}s")
+                    deadline.sleep(scan.backoff.delay(attempt))
+                    attempt += 1
     finally:
         wire.close()
     return found

@@ -58,7 +58,7 @@ def normalize_number(text: str, path: str = "N") -> str:
     return ("-" if sign == "-" else "") + body
 
 
-def _check_base64(text: Any, path: str) -> bytes:
+def decode_base64(text: Any, path: str) -> bytes:
     if not isinstance(text, str):
         raise InvalidItemError(f"attribute {path}: binary must be base64 text, got {type(text).__name__}")
     try:
@@ -78,7 +78,7 @@ def validate_value(value: Any, path: str) -> None:
     elif kind == "N":
         normalize_number(inner, path)
     elif kind == "B":
-        _check_base64(inner, path)
+        decode_base64(inner, path)
     elif kind in ("BOOL", "NULL"):
         if not isinstance(inner, bool) or (kind == "NULL" and inner is not True):
             raise InvalidItemError(f"attribute {path}: {kind} must be {'true' if kind == 'NULL' else 'a boolean'}")
@@ -110,7 +110,7 @@ def _validate_set(kind: str, inner: Any, path: str) -> None:
         elif kind == "NS":
             canonical = normalize_number(element, f"{path}[{index}]")
         else:
-            canonical = _check_base64(element, f"{path}[{index}]")
+            canonical = decode_base64(element, f"{path}[{index}]")
         if canonical in seen:
             raise InvalidItemError(f"attribute {path}: {kind} contains the duplicate {element!r}")
         seen.add(canonical)

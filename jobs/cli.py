@@ -65,6 +65,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_and_report(_load(args), report_path=args.report)
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from jobs.validate.run import validate_main
+
+    return validate_main(
+        _load(args),
+        args.report_dir,
+        args.sample,
+        args.keys_only,
+        args.target_export,
+        args.max_samples,
+        read_units_per_s=args.max_read_units,
+    )
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from jobs.plan import plan_main
 
@@ -109,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = with_config("run", "run the migration job on Spark (local, spark-submit or Glue)")
     run.add_argument("--report", help="also write the run report JSON to this local path")
     run.set_defaults(handler=_cmd_run)
+
+    val = with_config("validate", "compare the target table with the source export (Data Docs + validation.json)")
+    val.add_argument("--report-dir", required=True, help="local folder or s3:// prefix for the report")
+    val.add_argument("--sample", type=float, help="validate a deterministic sample (0-1] of the keys")
+    val.add_argument("--keys-only", action="store_true", help="compare keys only, not content")
+    val.add_argument("--target-export", help="s3://.../manifest-summary.json of an export of the target")
+    val.add_argument("--max-samples", type=int, default=20, help="sample keys per class in validation.json")
+    val.add_argument("--max-read-units", type=float, default=2000.0, help="scan budget in RCU/s over all segments")
+    val.set_defaults(handler=_cmd_validate)
 
     plan = with_config("plan", "dry run: sample, map and estimate size, write units, cost and time; writes nothing")
     plan.add_argument("--json", action="store_true", help="print the estimate as JSON")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring as _encode_string  # the C encoder's, when built
 from typing import Any
 
-from jobs.attrvalue import MAX_NUMBER_DIGITS, _check_base64, normalize_number  # decodes, or names the path
+from jobs.attrvalue import MAX_NUMBER_DIGITS, decode_base64, normalize_number  # decodes, or names the path
 from jobs.errors import InvalidItemError
 
 KEY_DIGEST_BYTES = 16
@@ -64,14 +64,14 @@ def _canonical(value: Any, path: str) -> str:
     if kind == "N":
         return '{"N":"' + _number(inner, path) + '"}'
     if kind == "B":
-        return '{"B":"' + _encoded(_check_base64(inner, path)) + '"}'
+        return '{"B":"' + _encoded(decode_base64(inner, path)) + '"}'
     if kind == "SS":
         return '{"SS":[' + ",".join(sorted(map(_quoted, inner))) + "]}"
     if kind == "NS":
         numbers = sorted(_number(n, f"{path}[{i}]") for i, n in enumerate(inner))
         return '{"NS":[' + ",".join(f'"{n}"' for n in numbers) + "]}"
     if kind == "BS":
-        elements = sorted(_check_base64(e, f"{path}[{i}]") for i, e in enumerate(inner))
+        elements = sorted(decode_base64(e, f"{path}[{i}]") for i, e in enumerate(inner))
         return '{"BS":[' + ",".join(f'"{_encoded(b)}"' for b in elements) + "]}"
     if kind == "L":
         return '{"L":[' + ",".join(_canonical(v, f"{path}[{i}]") for i, v in enumerate(inner)) + "]}"

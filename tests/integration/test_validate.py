@@ -146,42 +146,43 @@ def _read(report_dir: Path) -> dict[str, Any]:
     return json.loads((report_dir / "validation.json").read_text())
 
 
-def test_clean_migration_passes_through_the_glue_entry_point(migrated, local_stack, tmp_path, monkeypatch):
+def test_clean_migration_passes_through_the_glue_entry_point(migrated, local_stack, monkeypatch):
+    """Glue style: the workflow's run id, and the report uploaded beside the run's ledger."""
     config = migrated.clean
     doc = demo.demo_config(local_stack, config.source_table, config.target_table, "placeholder")
+    del doc["run_id"]
     doc["source"]["export"] = {"manifest": migrated.damaged.export.manifest_uri}
-    s3(local_stack).put_object(
-        Bucket=demo.ARTIFACT_BUCKET, Key=f"config/{config.run_id}.yaml", Body=yaml.safe_dump(doc)
-    )
+    client = s3(local_stack)
+    client.put_object(Bucket=demo.ARTIFACT_BUCKET, Key=f"config/{config.run_id}.yaml", Body=yaml.safe_dump(doc))
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", local_stack.moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "target")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setattr(
-        sys,
-        "argv",
-        [
-            "validate_table.py",
-            "--JOB_ID",
-            "j_1",
-            "--JOB_RUN_ID",
-            "jr_1",
-            "--TempDir",
-            "s3://tmp/",
-            "--config",
-            f"s3://{demo.ARTIFACT_BUCKET}/config/{config.run_id}.yaml",
-            "--run_id",
-            config.run_id,
-            "--report-dir",
-            str(tmp_path),
-            "--max-samples",
-            "5",
-        ],
-    )
+    glue_args = [
+        "--JOB_ID",
+        "j_1",
+        "--JOB_RUN_ID",
+        "jr_1",
+        "--TempDir",
+        "s3://tmp/",
+        "--run-id",
+        "",
+        "--WORKFLOW_RUN_ID",
+        config.run_id,
+        "--max-samples",
+        "5",
+    ]
+    config_uri = f"s3://{demo.ARTIFACT_BUCKET}/config/{config.run_id}.yaml"
+    monkeypatch.setattr(sys, "argv", ["validate_table.py", *glue_args, "--config", config_uri])
     with pytest.raises(SystemExit) as finished:
         runpy.run_path(str(ROOT / "glue_scripts" / "validate_table.py"), run_name="__main__")
-    report = _read(tmp_path)
+    bucket, prefix = config.run_prefix
+    report = json.loads(client.get_object(Bucket=bucket, Key=f"{prefix}validation/validation.json")["Body"].read())
     assert finished.value.code == 0, report["expectations"]
+    assert report["run_id"] == config.run_id
+    assert report["data_docs"] == f"s3://{bucket}/{prefix}validation/index.html"
+    index = client.get_object(Bucket=bucket, Key=f"{prefix}validation/index.html")
+    assert index["ContentType"] == "text/html" and b"ddb-migrate validation passed" in index["Body"].read()
     assert report["success"] and report["mode"] == "full"
     total = len(migrated.source_items)
     assert report["counts"] == {
@@ -195,7 +196,6 @@ def test_clean_migration_passes_through_the_glue_entry_point(migrated, local_sta
     assert report["ledger"]["status"] == "reconciled" and report["ledger"]["read"] == total
     assert len(report["expectations"]) == 8 and all(e["success"] for e in report["expectations"])
     assert report["samples"] == {}
-    assert (tmp_path / "index.html").is_file()
 
 
 def test_each_damage_is_caught_and_named(damaged_report, migrated):
@@ -258,28 +258,45 @@ def _visible_text(dom: str) -> str:
 def test_data_docs_show_the_failures_in_a_browser(damaged_report, tmp_path):
     _result, report_dir = damaged_report
     subprocess.run([str(ROOT / "scripts" / "install-chromium.sh")], check=True, timeout=900)
-    pages = {"data-docs": report_dir / "index.html",
-             "data-docs-keys": next(report_dir.glob("validations/ddb-migrate-keys/**/*.html"))}
+    pages = {
+        "data-docs": report_dir / "index.html",
+        "data-docs-keys": next(report_dir.glob("validations/ddb-migrate-keys/**/*.html")),
+    }
     text, rows = {}, {}
     for name, page in pages.items():
         # The CDN assets GX links are unreachable here: resolve no host, so the page renders
         # at once exactly as it does offline.
-        browser = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / name}",
-                   "--window-size=1400,2000"]
+        browser = [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={tmp_path / name}",
+            "--window-size=1400,2000",
+        ]
         shot = report_dir / f"{name}.png"
-        subprocess.run([*browser, f"--screenshot={shot}", page.resolve().as_uri()], check=True, timeout=120,
-                       capture_output=True)
+        subprocess.run(
+            [*browser, f"--screenshot={shot}", page.resolve().as_uri()], check=True, timeout=120, capture_output=True
+        )
         assert shot.stat().st_size > 10_000
-        dom = subprocess.run([*browser, "--dump-dom", page.resolve().as_uri()], check=True, timeout=120,
-                             capture_output=True, text=True).stdout
+        dom = subprocess.run(
+            [*browser, "--dump-dom", page.resolve().as_uri()], check=True, timeout=120, capture_output=True, text=True
+        ).stdout
         text[name] = _visible_text(dom)
-        rows[name] = [_visible_text(row) + (" [icon: failed]" if "fa-times" in row else "")
-                      for row in re.split(r"<tr\b", dom)[1:]]
-    failed = ("Nothing is missing: every expected key is in the target",
-              "Nothing is unexpected: every target key is expected",
-              "Every content hash matches: expected and target items are equal")
+        rows[name] = [
+            _visible_text(row) + (" [icon: failed]" if "fa-times" in row else "") for row in re.split(r"<tr\b", dom)[1:]
+        ]
+    failed = (
+        "Nothing is missing: every expected key is in the target",
+        "Nothing is unexpected: every target key is expected",
+        "Every content hash matches: expected and target items are equal",
+    )
     index = text["data-docs"]
     assert "ddb-migrate validation FAILED: 3 of 8 expectations" in index
     for expectation in failed:

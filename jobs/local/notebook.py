@@ -46,3 +46,22 @@ def local_config(items: int = 2000, remapped: bool = False, home: Path | None = 
     path = Path(running.home) / f"notebook-{'remapped' if remapped else 'copy'}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
     return str(path)
+
+
+def local_validation(home: Path | None = None) -> tuple[str, str]:
+    """(config path, report dir) of a validated demo migration on the local stack (run on first use)."""
+    from jobs.config import load_config
+    from jobs.pipeline import run_migration
+    from jobs.spark import get_spark
+    from jobs.validate.run import read_run_report, validate
+
+    config_path = local_config(home=home)
+    config = load_config(config_path)
+    tables.create_table(config.account("target"), config.target_table, datagen.key_schema())
+    _uri, report = read_run_report(config)
+    if not report or not report.get("success"):
+        run_migration(config, get_spark())
+    report_dir = Path(_running(home).home) / "notebook-validation"
+    if not (report_dir / "validation.json").is_file():
+        validate(config, report_dir, spark=get_spark())
+    return config_path, str(report_dir)

@@ -18,7 +18,11 @@ OUTPUT = ROOT / "test-output" / "notebooks"
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS][:2] == ["01_explore_export.ipynb", "02_mapping_dry_run.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_explore_export.ipynb",
+        "02_mapping_dry_run.ipynb",
+        "03_validation_report.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -73,3 +77,13 @@ def test_mapping_dry_run(local_stack, monkeypatch, stack_home):
     text = _outputs(book)
     assert "items: 2,000 in 5 data files" in text and "0 would be dead-lettered" in text
     assert "CUST#customer#" in text and "migrated_by" in text
+
+
+def test_validation_report(local_stack, monkeypatch, stack_home):
+    figures = OUTPUT / "figures"
+    book = _run(ROOT / "notebooks" / "03_validation_report.ipynb", monkeypatch, stack_home, figures_dir=str(figures))
+    text = _outputs(book)
+    assert "validation PASSED (full): expected 2,000, target 2,000" in text
+    assert '"status": "reconciled"' in text and "match                 2000" in text
+    for name in ("validation-classes.png", "ledger-per-file.png"):
+        assert (figures / name).stat().st_size > 8_000, name

@@ -11,6 +11,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobs.config import JobConfig
 
 from jobs.errors import MigrationError
 
@@ -27,19 +31,23 @@ def parse_glue_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def migrate_main(argv: Sequence[str]) -> int:
-    """Entry point of glue_scripts/migrate_table.py."""
+def load_glue_config(args: argparse.Namespace) -> JobConfig:
+    """The job config named by ``--config``; in a Glue workflow, migrate and validate share the
+    workflow's run id unless ``--run-id`` or the config gives one."""
     from jobs.config import load_config
-    from jobs.runner import run_and_report, s3_text_reader
+    from jobs.runner import s3_text_reader
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return load_config(args.config, run_id=args.run_id, reader=s3_text_reader, default_run_id=args.workflow_run_id)
+
+
+def migrate_main(argv: Sequence[str]) -> int:
+    """Entry point of glue_scripts/migrate_table.py."""
+    from jobs.runner import run_and_report
+
     args = parse_glue_args(argv)
     try:
-        # In a Glue workflow, migrate and validate share the workflow's run id unless one is given.
-        config = load_config(
-            args.config, run_id=args.run_id, reader=s3_text_reader, default_run_id=args.workflow_run_id
-        )
-        return run_and_report(config, report_path=args.report)
+        return run_and_report(load_glue_config(args), report_path=args.report)
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

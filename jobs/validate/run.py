@@ -302,16 +302,11 @@ def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def validate_glue_main(argv: Sequence[str]) -> int:
     """Entry point of glue_scripts/validate_table.py: 0 passed, 1 failed, 2 usage or config error."""
-    from jobs.config import load_config
-    from jobs.runner import s3_text_reader
+    from jobs.glue import load_glue_config
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_validate_args(argv)
     try:
-        # In a Glue workflow, migrate and validate share the workflow's run id unless one is given.
-        config = load_config(
-            args.config, run_id=args.run_id, reader=s3_text_reader, default_run_id=args.workflow_run_id
-        )
+        config = load_glue_config(args)
         return validate_main(
             config,
             args.report_dir or default_report_dir(config),

@@ -199,6 +199,19 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             seconds, report = _timed(partial(run_migration, config, spark))
             assert report.success and report.items_written == items, report.errors
             e2e.append(items / seconds)
+            if run == 0:  # validation of the same items, against the time their migration took
+                from jobs.validate.run import ValidationOptions, validate
+
+                checked_s, checked = _timed(
+                    partial(validate, config, output / "validation", ValidationOptions(read_units_per_s=None), spark)
+                )
+                assert checked.success, checked.failed_expectations
+                results["validation"] = {
+                    "items": items,
+                    "seconds": round(checked_s, 1),
+                    "migration_seconds": round(seconds, 1),
+                    "ratio_to_migration": round(checked_s / seconds, 2),
+                }
             print(
                 f"[bench] run {run + 1}/{runs}: raw {raw[-1]:,.0f}/s, seed {seed[-1]:,.0f}/s, "
                 f"write phase {phase[-1]:,.0f}/s, end to end {e2e[-1]:,.0f}/s",
@@ -274,6 +287,13 @@ def render(results: dict[str, Any]) -> str:
     for name, ratio in results["ratios"].items():
         lines.append(f"{name:<34}{ratio:>16}")
     lines.append("")
+    if "validation" in results:
+        v = results["validation"]
+        lines.append(
+            f"{'validation / migration time':<34}{v['ratio_to_migration']:>16}   "
+            f"({v['seconds']} s vs {v['migration_seconds']} s for {v['items']:,} items)"
+        )
+        lines.append("")
     for size, mem in results["memory"].items():
         lines.append(
             f"{int(size):>12,} items: driver peak RSS {mem['driver_python_peak_mb']} MB, "

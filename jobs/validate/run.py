@@ -226,8 +226,9 @@ def _local_dir(report_dir: str | Path, account: AccountSpec) -> Iterator[Path]:
     """The report directory itself, or a temporary one uploaded to ``s3://`` when all went well."""
     text = str(report_dir)
     if not text.startswith("s3://"):
-        Path(text).mkdir(parents=True, exist_ok=True)
-        yield Path(text)
+        local = Path(text).resolve()  # GX's Data Docs store needs an absolute path
+        local.mkdir(parents=True, exist_ok=True)
+        yield local
         return
     temp = Path(tempfile.mkdtemp(prefix="ddb-migrate-validation-"))
     try:

@@ -159,6 +159,8 @@ class LedgerStore:
         return found
 
     def write_report(self, report: RunReport) -> str:
+        """Store the run report (pointing at this run's dead letters); return its URI."""
+        report.dead_letter_uri = f"s3://{self.bucket}/{self.prefix}dead-letters/"
         key = f"{self.prefix}run-report.json"
         self._put(key, report.to_json())
         return f"s3://{self.bucket}/{key}"

@@ -229,7 +229,6 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         manifest_item_count=export.summary.item_count,
         skipped=len(export.files) - len(todo),
     )
-    report.dead_letter_uri = f"s3://{store.bucket}/{store.prefix}dead-letters/"
     store.write_report(report)
     return report
 

@@ -134,7 +134,6 @@ def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int) ->
     report = RunReport.from_files(
         config.run_id, files_total, results, float(previous.get("elapsed_s", 0.0)), manifest_item_count=manifest_items
     )
-    report.dead_letter_uri = f"s3://{store.bucket}/{store.prefix}dead-letters/"
     store.write_report(report)
     return report
 

@@ -10,6 +10,7 @@ shown to a person and sent back to DynamoDB as a key.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -36,14 +37,17 @@ _CANONICAL_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
 _FIXED = {("BOOL", True): '{"BOOL":true}', ("BOOL", False): '{"BOOL":false}', ("NULL", True): '{"NULL":true}'}
 
 
-def _number(text: Any, path: str) -> str:
-    # fast path: already in DynamoDB's form and at most 38 digits (so within range)
-    if (
-        isinstance(text, str)
-        and len(text) - text.startswith("-") - ("." in text) <= MAX_NUMBER_DIGITS
+def _in_dynamodb_form(text: str) -> bool:
+    """Already as DynamoDB stores it, and at most 38 digits (so within range)."""
+    return (
+        len(text) - text.startswith("-") - ("." in text) <= MAX_NUMBER_DIGITS
         and text != "-0"
-        and _CANONICAL_NUMBER.fullmatch(text)
-    ):
+        and _CANONICAL_NUMBER.fullmatch(text) is not None
+    )
+
+
+def _number(text: Any, path: str) -> str:
+    if isinstance(text, str) and _in_dynamodb_form(text):
         return text
     return normalize_number(text, path)
 
@@ -99,13 +103,14 @@ def _digest(data: bytes, size: int, person: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=size, person=person).digest()
 
 
+def _key_text(canonical: Mapping[str, str], key_names: tuple[str, ...]) -> str:
+    parts = [f"{_quoted(name)}:{canonical.get(name, 'null')}" for name in sorted(key_names)]
+    return "{" + ",".join(parts) + "}"
+
+
 def key_text(item: Mapping[str, Any], key_names: tuple[str, ...]) -> str:
     """Canonical JSON of the key attributes (a valid GetItem ``Key``); absent ones are null."""
-    parts = [
-        f"{json.dumps(name, ensure_ascii=False)}:{canonical_text(item[name], name) if name in item else 'null'}"
-        for name in sorted(key_names)
-    ]
-    return "{" + ",".join(parts) + "}"
+    return _key_text({name: canonical_text(item[name], name) for name in key_names if name in item}, key_names)
 
 
 def key_digest(text: str) -> bytes:
@@ -116,15 +121,16 @@ def attribute_digest(text: str) -> bytes:
     return _digest(text.encode("utf-8"), ATTRIBUTE_DIGEST_BYTES, b"ddbm-attr")
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_prefix(name: str) -> bytes:
+    encoded = name.encode("utf-8")
+    return len(encoded).to_bytes(4, "big") + encoded
+
+
 def content_digest(attribute_digests: Mapping[str, bytes]) -> bytes:
     """Digest of the whole item from its per-attribute digests, in attribute-name order."""
-    h = hashlib.blake2b(digest_size=CONTENT_DIGEST_BYTES, person=b"ddbm-item")
-    for name in sorted(attribute_digests):
-        encoded = name.encode("utf-8")
-        h.update(len(encoded).to_bytes(4, "big"))
-        h.update(encoded)
-        h.update(attribute_digests[name])
-    return h.digest()
+    data = b"".join(_name_prefix(name) + attribute_digests[name] for name in sorted(attribute_digests))
+    return _digest(data, CONTENT_DIGEST_BYTES, b"ddbm-item")
 
 
 def sampled(key_hash: bytes, fraction: float) -> bool:
@@ -145,18 +151,45 @@ class ItemDigest:
     attributes: dict[str, bytes] | None
 
 
-def digest_item(
-    item: Mapping[str, Any], key_names: tuple[str, ...], keys_only: bool = False, fraction: float = 1.0
+def digest_canonical(
+    canonical: Mapping[str, str], key_names: tuple[str, ...], keys_only: bool = False, fraction: float = 1.0
 ) -> ItemDigest | None:
-    """Digests of an item (name -> parsed AttributeValue); None when sampling leaves it out."""
-    text = key_text(item, key_names)
+    """Digests of an item given as name -> canonical text; None when sampling leaves it out."""
+    text = _key_text(canonical, key_names)
     key_hash = key_digest(text)
     if fraction < 1.0 and not sampled(key_hash, fraction):
         return None
     if keys_only:
         return ItemDigest(text, key_hash, None, None)
-    attributes = {name: attribute_digest(canonical_text(value, name)) for name, value in item.items()}
+    attributes = {name: attribute_digest(value) for name, value in canonical.items()}
     return ItemDigest(text, key_hash, content_digest(attributes), attributes)
+
+
+def digest_item(
+    item: Mapping[str, Any], key_names: tuple[str, ...], keys_only: bool = False, fraction: float = 1.0
+) -> ItemDigest | None:
+    """Digests of an item (name -> parsed AttributeValue); None when sampling leaves it out."""
+    return digest_canonical(canonical_item(item), key_names, keys_only, fraction)
+
+
+# Wire texts (compact, as Spark's JSON reader and DynamoDB write them) that are already canonical:
+# a string without escapes, a number in DynamoDB's own form, a boolean, a null.
+_ALREADY_CANONICAL = re.compile(
+    r'\{"S":"[^"\\\x00-\x1f]*"\}|\{"N":"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"\}|\{"BOOL":(?:true|false)\}|\{"NULL":true\}'
+)
+_NUMBER = slice(len('{"N":"'), -len('"}'))
+
+
+def canonical_wire(text: str, path: str = "value") -> str:
+    """Canonical text of one AttributeValue given as wire JSON text: the text itself when it is
+    already canonical (most scalars, checked without parsing), else :func:`canonical_text` of it."""
+    if _ALREADY_CANONICAL.fullmatch(text) and (not text.startswith('{"N"') or _in_dynamodb_form(text[_NUMBER])):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return '{"' + _INVALID + '":' + json.dumps(text, ensure_ascii=False) + "}"
+    return canonical_text(value, path)
 
 
 def canonical_item(item: Mapping[str, Any]) -> dict[str, str]:

@@ -8,15 +8,13 @@ The target scan feeds already-parsed items to :class:`DigestBuilder` directly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from jobs.validate.canonical import digest_item
-from jobs.write import item_body
+from jobs.validate.canonical import ItemDigest, canonical_text, canonical_wire, digest_canonical
 
 DIGEST_SCHEMA = pa.schema(
     [
@@ -55,27 +53,30 @@ class DigestBuilder:
     def __len__(self) -> int:
         return len(self.columns["file_key"])
 
-    def _append(self, **values: Any) -> None:
-        for name, column in self.columns.items():
-            column.append(values.get(name))
+    def _append(self, file_key: str, line_no: int, digest: ItemDigest | None, error: str | None) -> None:
+        c = self.columns
+        c["file_key"].append(file_key)
+        c["line_no"].append(line_no)
+        c["key"].append(digest and digest.key)
+        c["key_hash"].append(digest and digest.key_hash)
+        c["content_hash"].append(digest and digest.content)
+        c["attributes"].append(list(digest.attributes.items()) if digest and digest.attributes is not None else None)
+        c["error"].append(error)
+
+    def add_canonical(self, file_key: str, line_no: int, canonical: Mapping[str, str]) -> None:
+        """An item given as attribute name -> canonical text."""
+        s = self.settings
+        digest = digest_canonical(canonical, s.key_names, s.keys_only, s.fraction)
+        if digest is not None:
+            self._append(file_key, line_no, digest, None)
 
     def add_item(self, file_key: str, line_no: int, item: Mapping[str, Any]) -> None:
-        s = self.settings
-        digest = digest_item(item, s.key_names, s.keys_only, s.fraction)
-        if digest is None:
-            return
-        attributes = list(digest.attributes.items()) if digest.attributes is not None else None
-        self._append(
-            file_key=file_key,
-            line_no=line_no,
-            key=digest.key,
-            key_hash=digest.key_hash,
-            content_hash=digest.content,
-            attributes=attributes,
-        )
+        """An item given as attribute name -> parsed AttributeValue (a Scan page's)."""
+        wanted = self.settings.key_names if self.settings.keys_only else item
+        self.add_canonical(file_key, line_no, {n: canonical_text(item[n], n) for n in wanted if n in item})
 
     def add_error(self, file_key: str, line_no: int, error: str) -> None:
-        self._append(file_key=file_key, line_no=line_no, error=error)
+        self._append(file_key, line_no, None, error)
 
     def batch(self) -> pa.RecordBatch:
         arrays = [pa.array(self.columns[f.name], f.type) for f in DIGEST_SCHEMA]
@@ -83,17 +84,36 @@ class DigestBuilder:
         return pa.RecordBatch.from_arrays(arrays, schema=DIGEST_SCHEMA)
 
 
+def _python_list(array: pa.Array) -> list[Any]:
+    """Arrow -> Python values through numpy: many times faster than ``to_pylist`` for strings."""
+    return array.to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
+
+
 def digest_rows(batches: Iterator[pa.RecordBatch], settings: DigestSettings) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body: item rows in, digest rows out (one output batch per input batch)."""
+    """``mapInArrow`` body: item rows in, digest rows out (one output batch per input batch).
+
+    The item maps are taken apart as flat arrays of names and wire texts, and each text is
+    canonicalised on its own (:func:`canonical_wire`), so most attributes are never parsed.
+    """
     wanted = frozenset(settings.key_names) if settings.keys_only else None
     for batch in batches:
         builder = DigestBuilder(settings)
-        columns = [batch.column(name).to_pylist() for name in DIGEST_INPUT_COLUMNS]
-        for file_key, line_no, pairs, error in zip(*columns, strict=True):
+        items = batch.column("item")
+        if isinstance(items, pa.ChunkedArray):
+            items = items.combine_chunks()
+        names, texts = _python_list(items.keys), _python_list(items.items)
+        offsets = _python_list(items.offsets)
+        present = _python_list(items.is_valid())
+        file_keys, line_nos, errors = (_python_list(batch.column(c)) for c in ("file_key", "line_no", "error"))
+        for row, (file_key, line_no, error) in enumerate(zip(file_keys, line_nos, errors, strict=True)):
             if error is not None:
                 builder.add_error(file_key, line_no, error)
-            elif pairs is not None:
-                wanted_pairs = pairs if wanted is None else [(n, t) for n, t in pairs if n in wanted]
-                builder.add_item(file_key, line_no, json.loads(item_body(wanted_pairs)))
+            elif present[row]:
+                pairs = zip(names[offsets[row] : offsets[row + 1]], texts[offsets[row] : offsets[row + 1]], strict=True)
+                builder.add_canonical(
+                    file_key,
+                    line_no,
+                    {n: canonical_wire(t, n) for n, t in pairs if wanted is None or n in wanted},
+                )
         if len(builder):
             yield builder.batch()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import random
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from jobs.attrvalue import normalize_number
 from jobs.validate.canonical import (
     canonical_text,
+    canonical_wire,
     digest_item,
     key_digest,
     key_text,
@@ -251,3 +253,38 @@ def test_digests_are_stable_across_processes_and_releases():
 
 
 GOLDEN = ("b7f3169846f400a4c7aa0929b2a46c5e", "719f2c23cce765cea12c90783d8e886c")
+
+
+# --- the wire-text fast path agrees with the parsed path ------------------------------------------
+
+
+@given(values, st.randoms(use_true_random=False), st.booleans(), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_canonical_wire_of_any_spelling_equals_canonical_text(value, rng, ascii_only, spaced):
+    """Whatever the JSON writer (escapes, spaces, number spellings), the text canonicalises
+    exactly as the parsed value does; the unparsed fast path is only a shortcut."""
+    respelled = rearranged(value, rng)
+    separators = (", ", ": ") if spaced else (",", ":")
+    text = json.dumps(respelled, ensure_ascii=ascii_only, separators=separators)
+    assert canonical_wire(text) == canonical_text(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"N":"-0"}',
+        '{"N":"1.50"}',
+        '{"N":"' + "1" * 39 + '"}',
+        '{"S":"a\\u0041"}',
+        '{"S":"tab\\there"}',
+        '{"BOOL":"true"}',
+        '{"S":"x"',
+    ],
+)
+def test_texts_that_look_simple_but_are_not_canonical_take_the_slow_path(text):
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        assert canonical_wire(text).startswith('{"INVALID":')
+        return
+    assert canonical_wire(text) == canonical_text(parsed)

@@ -60,6 +60,32 @@ class WriteSettings:
 
 
 @dataclass(frozen=True)
+class ScanSourceSettings:
+    """``source.mode: scan``: a paced parallel Scan of the source table instead of an export."""
+
+    segments: int = 8
+    read_units_per_s: float = 0.0
+    consistent_read: bool = False
+    page_limit: int = 1000
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """``target.mode: import``: stage the items in S3 and let ImportTable create the target."""
+
+    bucket: str
+    prefix: str
+    billing_mode: str = "PAY_PER_REQUEST"
+    read_units: int | None = None
+    write_units: int | None = None
+    key_schema: tuple[tuple[str, str], ...] = ()  # (name, S|N|B), hash key first; () = the source's
+    indexes: str = "source"  # "source": the source table's GSIs; "none"
+    files: int | None = None  # staging files; None: one per ~128 MiB, at least the Spark partitions
+    wait_timeout_s: float = 6 * 3600.0
+    account: str = "target"  # who owns the staging bucket (the target account: ImportTable reads it)
+
+
+@dataclass(frozen=True)
 class ProgressSettings:
     """How a run reports progress: log lines on Glue, optional CloudWatch metrics."""
 
@@ -84,6 +110,10 @@ class JobConfig:
     partitions: int | None
     mapping: MappingSpec = field(default_factory=MappingSpec)
     progress: ProgressSettings = field(default_factory=ProgressSettings)
+    source_mode: str = "export"
+    scan: ScanSourceSettings = field(default_factory=ScanSourceSettings)
+    target_mode: str = "write"
+    import_settings: ImportSettings | None = None
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -222,7 +252,7 @@ def _table_name(fields: _Fields, doc: dict[str, Any], path: str) -> str:
     return value
 
 
-def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettings:
+def _export(fields: _Fields, doc: Any, accounts: dict[str, Any], required: bool = True) -> ExportSettings:
     path = "source.export"
     doc = fields.section(
         doc,
@@ -238,6 +268,7 @@ def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettin
             "kms_key_arn",
             "local_segments",
         ),
+        required,
     )
     manifest = fields.get(doc, path, "manifest", str)
     if manifest is not None:
@@ -248,7 +279,7 @@ def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettin
         )
     bucket = fields.get(doc, path, "bucket", str)
     fields.check(
-        manifest is not None or bucket is not None,
+        manifest is not None or bucket is not None or not required,
         path,
         "give 'manifest' (an existing export) or 'bucket' (where `ddb-migrate export` writes one)",
     )
@@ -274,6 +305,87 @@ def _export(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ExportSettin
         method=method,
         kms_key_arn=fields.get(doc, path, "kms_key_arn", str),
         local_segments=segments,
+    )
+
+
+def _scan(fields: _Fields, doc: Any, required: bool) -> ScanSourceSettings:
+    path = "source.scan"
+    doc = fields.section(doc, path, ("segments", "read_units_per_s", "consistent_read", "page_limit"), required)
+    segments = fields.get(doc, path, "segments", int, default=8)
+    fields.check(1 <= segments <= 1_000_000, f"{path}.segments", "must be between 1 and 1000000 (Scan's limit)")
+    rate = fields.get(doc, path, "read_units_per_s", (int, float), required=required)
+    fields.check(
+        rate is None or rate > 0,
+        f"{path}.read_units_per_s",
+        "must be positive: the scan shares the source table with its own traffic",
+    )
+    page_limit = fields.get(doc, path, "page_limit", int, default=1000)
+    fields.check(1 <= page_limit <= 10_000, f"{path}.page_limit", "must be between 1 and 10000")
+    return ScanSourceSettings(
+        segments=segments,
+        read_units_per_s=float(rate or 0.0),
+        consistent_read=bool(fields.get(doc, path, "consistent_read", bool, default=False)),
+        page_limit=page_limit,
+    )
+
+
+_KEY_TYPES = ("S", "N", "B")
+
+
+def _import(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ImportSettings:
+    path = "target.import"
+    doc = fields.section(
+        doc,
+        path,
+        (
+            "bucket",
+            "prefix",
+            "billing_mode",
+            "read_units",
+            "write_units",
+            "key_schema",
+            "indexes",
+            "files",
+            "wait_timeout_s",
+            "account",
+        ),
+    )
+    billing = fields.get(doc, path, "billing_mode", str, default="PAY_PER_REQUEST")
+    fields.check(billing in ("PAY_PER_REQUEST", "PROVISIONED"), f"{path}.billing_mode", "PAY_PER_REQUEST|PROVISIONED")
+    units = {name: fields.get(doc, path, name, int) for name in ("read_units", "write_units")}
+    for name, value in units.items():
+        fields.check(
+            (value is not None and value > 0) == (billing == "PROVISIONED"),
+            f"{path}.{name}",
+            "give a positive value with PROVISIONED, and none with PAY_PER_REQUEST",
+        )
+    key_doc = fields.get(doc, path, "key_schema", list, default=[])
+    key_schema: list[tuple[str, str]] = []
+    for i, entry in enumerate(key_doc):
+        where = f"{path}.key_schema[{i}]"
+        if not (isinstance(entry, dict) and set(entry) == {"name", "type"} and entry["type"] in _KEY_TYPES):
+            fields.problem(where, "must be {name: <attribute>, type: S|N|B}")
+            continue
+        key_schema.append((str(entry["name"]), str(entry["type"])))
+    fields.check(len(key_doc) <= 2, f"{path}.key_schema", "at most a partition key and a sort key")
+    indexes = fields.get(doc, path, "indexes", str, default="source")
+    fields.check(indexes in ("source", "none"), f"{path}.indexes", "must be 'source' (copy the GSIs) or 'none'")
+    files = fields.get(doc, path, "files", int)
+    fields.check(files is None or 1 <= files <= 50_000, f"{path}.files", "must be between 1 and 50000")
+    timeout = fields.get(doc, path, "wait_timeout_s", (int, float), default=6 * 3600.0)
+    account = fields.get(doc, path, "account", str, default="target")
+    fields.check(account in accounts, f"{path}.account", f"unknown account {account!r}")
+    return ImportSettings(
+        bucket=fields.get(doc, path, "bucket", str, required=True) or "",
+        prefix=(fields.get(doc, path, "prefix", str, default="ddb-migrate-import") or "").strip("/"),
+        billing_mode=billing,
+        read_units=units["read_units"],
+        write_units=units["write_units"],
+        key_schema=tuple(key_schema),
+        indexes=indexes,
+        files=files,
+        wait_timeout_s=float(timeout),
+        account=account,
     )
 
 
@@ -309,8 +421,12 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         fields.check(bool(_RUN_ID.match(run_id)), "run_id", "use letters, digits, '_', '.', '-' (max 128)")
     accounts_doc = fields.get(top, "", "accounts", dict, required=True) or {}
     accounts = {name: spec for name, body in accounts_doc.items() if (spec := _account(fields, name, body))}
-    source = fields.section(top.get("source"), "source", ("account", "table", "export"))
-    target = fields.section(top.get("target"), "target", ("account", "table"))
+    source = fields.section(top.get("source"), "source", ("account", "table", "mode", "export", "scan"))
+    target = fields.section(top.get("target"), "target", ("account", "table", "mode", "import"))
+    source_mode = fields.get(source, "source", "mode", str, default="export")
+    fields.check(source_mode in ("export", "scan"), "source.mode", "must be export or scan")
+    target_mode = fields.get(target, "target", "mode", str, default="write")
+    fields.check(target_mode in ("write", "import"), "target.mode", "must be write or import")
     for path, section in (("source", source), ("target", target)):
         name = fields.get(section, path, "account", str, required=True)
         fields.check(
@@ -320,7 +436,12 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         )
     source_table = _table_name(fields, source, "source")
     target_table = _table_name(fields, target, "target")
-    export = _export(fields, source.get("export"), accounts_doc)
+    scan = _scan(fields, source.get("scan"), required=source_mode == "scan")
+    export = _export(fields, source.get("export"), accounts_doc, required=source_mode == "export")
+    import_settings = _import(fields, target.get("import"), accounts_doc) if target_mode == "import" else None
+    fields.check(
+        target_mode == "import" or target.get("import") is None, "target.import", "only with target.mode: import"
+    )
     write = _write(fields, top.get("write"))
     output = fields.section(top.get("output"), "output", ("uri", "account"))
     output_uri = fields.get(output, "output", "uri", str, required=True) or ""
@@ -358,6 +479,10 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         partitions=partitions,
         mapping=mapping,
         progress=progress,
+        source_mode=source_mode,
+        scan=scan,
+        target_mode=target_mode,
+        import_settings=import_settings,
         path=where,
         raw=doc,
     )

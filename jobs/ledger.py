@@ -58,7 +58,7 @@ class RunReport:
     retries: int = 0
     elapsed_s: float = 0.0
     items_per_s: float = 0.0
-    manifest_item_count: int = 0
+    manifest_item_count: int | None = 0  # None: the source has no fixed count (a table scan)
     reconciled: bool = False
     success: bool = False
     errors: list[str] = field(default_factory=list)
@@ -71,7 +71,7 @@ class RunReport:
         files_total: int,
         results: Iterable[FileResult],
         elapsed_s: float,
-        manifest_item_count: int,
+        manifest_item_count: int | None,
         skipped: int = 0,
     ) -> RunReport:
         report = cls(
@@ -94,7 +94,8 @@ class RunReport:
         report.reconciled = report.items_read == (
             report.items_written + report.items_filtered + report.items_dead_lettered
         )
-        if report.files_done == report.files_total and report.items_read != manifest_item_count:
+        counted = manifest_item_count is not None
+        if counted and report.files_done == report.files_total and report.items_read != manifest_item_count:
             report.errors.append(
                 f"items read ({report.items_read}) differ from the manifest's itemCount ({manifest_item_count})"
             )

@@ -13,7 +13,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import aws, collisions, tables
+from jobs import aws, collisions, source, tables
 from jobs.checks import KeySchema
 from jobs.config import JobConfig
 from jobs.errors import ConfigError, MigrationError, TerminalError
@@ -23,8 +23,8 @@ from jobs.manifests import LoadedExport, load_export
 from jobs.mapping.compile import CompiledMapping, compile_mapping
 from jobs.progress import ProgressAddress, ProgressMonitor, cloudwatch_publisher
 from jobs.rate import per_task_rate
-from jobs.read import SPARK_LINES_SCHEMA, TRAILER_LINE, ReadSettings, read_files
-from jobs.sample import sample_items
+from jobs.read import TRAILER_LINE
+from jobs.source import Source
 from jobs.write import WriterSettings
 
 log = logging.getLogger(__name__)
@@ -65,19 +65,14 @@ def open_export(config: JobConfig) -> LoadedExport:
     return export
 
 
-def read_items(spark: SparkSession, export: LoadedExport, config: JobConfig, files: list[Any]) -> DataFrame:
-    """Export lines as rows: file_key, line_no, item (map of name -> AttributeValue JSON), ..."""
-    partitions = max(1, min(len(files), config.partitions or len(files)))
-    rows = [(f.key, f.item_count, f.md5) for f in files]
-    files_df = spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, numSlices=partitions), "key string, item_count long, md5 string"
-    )
-    settings = ReadSettings(
-        account=config.account(config.export.read_account),
-        bucket=export.bucket,
-        output_format=export.summary.output_format,
-    )
-    return parse_lines(files_df.mapInArrow(partial(read_files, settings=settings), SPARK_LINES_SCHEMA))
+def open_source(config: JobConfig) -> Source:
+    """The configured source of items: the export (``source.mode: export``) or the table (``scan``)."""
+    return source.open_source(config, open_export)
+
+
+def read_items(spark: SparkSession, items_from: Source, config: JobConfig, files: list[Any]) -> DataFrame:
+    """Source lines as rows: file_key, line_no, item (map of name -> AttributeValue JSON), ..."""
+    return parse_lines(items_from.lines(spark, files, config.partitions))
 
 
 def parse_lines(lines: DataFrame) -> DataFrame:
@@ -102,25 +97,24 @@ def parse_lines(lines: DataFrame) -> DataFrame:
 
 
 def compiled_mapping(
-    spark: SparkSession, config: JobConfig, export: LoadedExport, key_schema: KeySchema = ()
+    spark: SparkSession, config: JobConfig, items_from: Source, key_schema: KeySchema = ()
 ) -> CompiledMapping:
-    """The config's mapping, checked against a sample of the export before any job runs."""
+    """The config's mapping, checked against a sample of the source before any job runs."""
     if config.mapping.empty:
         return compile_mapping(spark, config.mapping, [])
-    sample = sample_items(config.account(config.export.read_account), export)
-    return compile_mapping(spark, config.mapping, sample, key_schema)
+    return compile_mapping(spark, config.mapping, items_from.sample(), key_schema)
 
 
 def mapped_items(
     spark: SparkSession,
     config: JobConfig,
-    export: LoadedExport,
+    items_from: Source,
     files: list[Any],
     mapping: CompiledMapping | None = None,
 ) -> DataFrame:
-    """Item rows in the target's shape: the mapping applied to what the export holds."""
-    mapping = mapping or compiled_mapping(spark, config, export)
-    return mapping.transform(read_items(spark, export, config, files))
+    """Item rows in the target's shape: the mapping applied to what the source holds."""
+    mapping = mapping or compiled_mapping(spark, config, items_from)
+    return mapping.transform(read_items(spark, items_from, config, files))
 
 
 def collisions_possible(config: JobConfig, target_keys: KeySchema) -> bool:
@@ -172,7 +166,9 @@ def load_items(
     return [FileResult(**row.asDict()) for row in results]
 
 
-def progress_monitor(spark: SparkSession, config: JobConfig, files: list[Any]) -> ProgressMonitor:
+def progress_monitor(
+    spark: SparkSession, config: JobConfig, files: list[Any], total_items: int | None = None
+) -> ProgressMonitor:
     """The driver's progress display; tasks on other hosts reach it at the driver's address."""
     local = (spark.sparkContext.master or "local").startswith("local")
     host = "127.0.0.1" if local else spark.conf.get("spark.driver.host", socket.gethostname())
@@ -184,7 +180,7 @@ def progress_monitor(spark: SparkSession, config: JobConfig, files: list[Any]) -
             config.run_id,
         )
     return ProgressMonitor(
-        sum(f.item_count for f in files),
+        total_items if total_items is not None else sum(f.item_count for f in files),
         len(files),
         bind_host="127.0.0.1" if local else "0.0.0.0",  # noqa: S104 - executors must reach it
         advertise_host=host,
@@ -194,28 +190,29 @@ def progress_monitor(spark: SparkSession, config: JobConfig, files: list[Any]) -
 
 
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
-    """Migrate every data file not yet finished under this run id; return the run report."""
+    """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
     started = time.monotonic()
-    export = open_export(config)
+    items_from = open_source(config)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, export, key_schema)
+    mapping = compiled_mapping(spark, config, items_from, key_schema)
     store = ledger_store(config)
     finished = store.finished_files()
-    todo = [f for f in export.files if f.key not in finished]
+    todo = [f for f in items_from.files if f.key not in finished]
     log.info(
-        "run %s: %d data files, %d already finished, %d to load",
+        "run %s: %d units of %s, %d already finished, %d to load",
         config.run_id,
-        len(export.files),
-        len(export.files) - len(todo),
+        len(items_from.files),
+        items_from.uri,
+        len(items_from.files) - len(todo),
         len(todo),
     )
     results: list[FileResult] = []
     if todo:
         try:
-            items = mapped_items(spark, config, export, todo, mapping)
+            items = mapped_items(spark, config, items_from, todo, mapping)
             if collisions_possible(config, key_schema):
                 items = resolve_collisions(items, config, key_schema)
-            with progress_monitor(spark, config, todo) as monitor:
+            with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
                 results = load_items(items, config, key_schema, monitor.address)
         except MigrationError:
             raise
@@ -223,11 +220,11 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
             raise spark_failure(exc) from exc
     report = RunReport.from_files(
         config.run_id,
-        len(export.files),
+        len(items_from.files),
         [*finished.values(), *results],
         time.monotonic() - started,
-        manifest_item_count=export.summary.item_count,
-        skipped=len(export.files) - len(todo),
+        manifest_item_count=items_from.item_count,
+        skipped=len(items_from.files) - len(todo),
     )
     store.write_report(report)
     return report

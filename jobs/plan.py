@@ -15,8 +15,7 @@ from jobs.attrvalue import item_size, write_units
 from jobs.checks import item_problem
 from jobs.config import JobConfig
 from jobs.mapping.compile import sample_rows
-from jobs.pipeline import compiled_mapping, open_export
-from jobs.sample import sample_items
+from jobs.pipeline import compiled_mapping, open_source
 from jobs.write import item_body
 
 # On-demand write request units, USD per million (us-east-1 list price since Nov 2024).
@@ -64,16 +63,19 @@ def _rate(config: JobConfig) -> tuple[float | None, str]:
 
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
-    export = open_export(config)
-    sample = sample_items(config.account(config.export.read_account), export, sample_limit)
-    mapping = compiled_mapping(spark, config, export)
+    items_from = open_source(config)
+    sample = items_from.sample(sample_limit)
+    mapping = compiled_mapping(spark, config, items_from)
     rows = mapping.transform(sample_rows(spark, sample)).collect()
     try:
         key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     except Exception:
         key_schema = ()
+    item_count = items_from.item_count
+    if item_count is None:  # a scanned table: DescribeTable's count, refreshed about every six hours
+        item_count = items_from.approximate_items(items_from.files)
     report = PlanReport(
-        export.uri, export.summary.item_count, len(export.files), len(sample), sum(1 for r in rows if r["filtered"])
+        items_from.uri, item_count, len(items_from.files), len(sample), sum(1 for r in rows if r["filtered"])
     )
     sizes: list[int] = []
     keys: Counter[str] = Counter()
@@ -99,9 +101,9 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
         units = [write_units(s) for s in sizes]
         kept = len(sizes) / max(1, len(sample))
         report.avg_item_bytes = round(sum(sizes) / len(sizes), 1)
-        report.total_bytes_estimate = int(report.avg_item_bytes * export.summary.item_count * kept)
+        report.total_bytes_estimate = int(report.avg_item_bytes * item_count * kept)
         report.items_per_write_unit = round(len(units) / sum(units), 3)
-        report.write_units_estimate = int(sum(units) / len(units) * export.summary.item_count * kept)
+        report.write_units_estimate = int(sum(units) / len(units) * item_count * kept)
         report.cost_usd_on_demand = round(report.write_units_estimate / 1e6 * PRICE_PER_MILLION_WRU, 2)
     report.write_rate_wcu_per_s, report.rate_source = _rate(config)
     if report.write_rate_wcu_per_s:

@@ -24,7 +24,7 @@ from jobs.checks import item_problem
 from jobs.config import JobConfig
 from jobs.ledger import FileResult, RunReport
 from jobs.mapping.compile import sample_rows
-from jobs.pipeline import compiled_mapping, ledger_store, open_export
+from jobs.pipeline import compiled_mapping, ledger_store, open_source
 from jobs.write import Entry, PartitionWriter, WriterSettings, item_body
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,9 @@ def _records(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
 def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
     store = ledger_store(config)
     s3 = aws.client(store.account, "s3")
-    export = open_export(config)
+    items_from = open_source(config)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, export, key_schema)
+    mapping = compiled_mapping(spark, config, items_from, key_schema)
     finished = store.finished_files()
     outcome = ReplayReport()
     listed = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=store.prefix + "dead-letters/")
@@ -73,7 +73,7 @@ def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
             result.filtered += filtered
             result.dead_lettered = len(kept)
             store.record_file(result)
-    outcome.report = _rebuild_report(config, len(export.files), export.summary.item_count)
+    outcome.report = _rebuild_report(config, len(items_from.files), items_from.item_count)
     return outcome
 
 
@@ -123,7 +123,7 @@ def _replay_file(
     return kept, sum(writer.total.written.values()), filtered
 
 
-def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int) -> RunReport:
+def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int | None) -> RunReport:
     store = ledger_store(config)
     s3 = aws.client(store.account, "s3")
     try:

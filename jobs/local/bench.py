@@ -32,7 +32,7 @@ from jobs import aws, tables
 from jobs.config import parse_config
 from jobs.export import request_export
 from jobs.local import demo, stack
-from jobs.pipeline import compiled_mapping, load_items, open_export, read_items, run_migration
+from jobs.pipeline import compiled_mapping, load_items, open_source, read_items, run_migration
 from jobs.spark import get_spark
 
 KEYS = {
@@ -178,7 +178,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             }
             config = parse_config(doc_phase)
             tables.create_table(running.account("target"), config.target_table, KEYS)
-            export_doc = open_export(config)
+            export_doc = open_source(config)
             rows = (
                 compiled_mapping(spark, config, export_doc)
                 .transform(read_items(spark, export_doc, config, export_doc.files))

@@ -30,7 +30,8 @@ from jobs.aws import AccountSpec
 from jobs.config import JobConfig, parse_s3_uri
 from jobs.errors import ConfigError, MigrationError
 from jobs.manifests import load_export
-from jobs.pipeline import ledger_store, open_export
+from jobs.pipeline import ledger_store, open_source
+from jobs.source import export_source
 from jobs.validate import compare, sides, suite
 from jobs.validate.digest import DigestSettings
 from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
@@ -80,14 +81,14 @@ def read_run_report(config: JobConfig) -> tuple[str, dict[str, Any] | None]:
 def _sides(spark: SparkSession, config: JobConfig, options: ValidationOptions) -> sides.Sides:
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     target_export = (
-        load_export(config.account(config.export.read_account), options.target_export)
+        export_source(config, load_export(config.account(config.export.read_account), options.target_export))
         if options.target_export
         else None
     )
     segments = options.segments or max(2, 2 * spark.sparkContext.defaultParallelism)
     return sides.Sides(
         config=config,
-        export=open_export(config),
+        source=open_source(config),
         key_schema=key_schema,
         target_export=target_export,
         digest=DigestSettings(tuple(n for n, _t in key_schema), options.keys_only, options.sample or 1.0),
@@ -182,7 +183,7 @@ def validate(
                 success=all(o["success"] for o in outcomes),
                 mode=options.mode,
                 run_id=config.run_id,
-                source={"table": config.source_table, "export": inputs.export.uri},
+                source={"table": config.source_table, "export": inputs.source.uri},
                 target=_target_description(inputs),
                 counts=summary.counts,
                 expected_rows=summary.expected_rows,

@@ -1,6 +1,6 @@
 """The two sides of a validation, as digest rows.
 
-*Expected* is the source export as the migration writes it: the mapping applied, items that
+*Expected* is the source (its export, or a scan of it) as the migration writes it: the mapping applied, items that
 were filtered or dead-lettered (at read, mapping or write, per the run's dead letters) left
 out, and with ``keep_latest`` the superseded versions of a key left out. *Actual* is the target
 table now (a paced parallel scan) or an export of it (read by the same reader as the source).
@@ -19,9 +19,9 @@ from pyspark.sql import functions as F
 from jobs import aws
 from jobs.checks import KeySchema
 from jobs.config import JobConfig
-from jobs.manifests import LoadedExport
 from jobs.pipeline import ledger_store, mapped_items, read_items, resolve_collisions
 from jobs.read import TRAILER_LINE
+from jobs.source import Source
 from jobs.validate.canonical import key_text
 from jobs.validate.digest import SPARK_DIGEST_SCHEMA, DigestSettings, digest_rows
 from jobs.validate.scan import ScanSettings, get_items, scan_digests
@@ -34,16 +34,16 @@ class Sides:
     """Everything needed to produce both sides' digests (and to fetch sample items again)."""
 
     config: JobConfig
-    export: LoadedExport
+    source: Source
     key_schema: KeySchema
     digest: DigestSettings
     scan: ScanSettings
-    target_export: LoadedExport | None = None
+    target_export: Source | None = None
 
 
-def expected_items(spark: SparkSession, config: JobConfig, export: LoadedExport, files: list[Any]) -> DataFrame:
+def expected_items(spark: SparkSession, config: JobConfig, items_from: Source, files: list[Any]) -> DataFrame:
     """Item rows in the target's shape: the ONE place validation applies the mapping."""
-    return mapped_items(spark, config, export, files)
+    return mapped_items(spark, config, items_from, files)
 
 
 def dead_lettered(config: JobConfig) -> list[Place]:
@@ -86,7 +86,7 @@ def _without(items: DataFrame, places: list[Place]) -> DataFrame:
 
 def expected_digests(spark: SparkSession, sides: Sides) -> DataFrame:
     config = sides.config
-    items = expected_items(spark, config, sides.export, sides.export.files)
+    items = expected_items(spark, config, sides.source, sides.source.files)
     if config.mapping.collision_policy == "keep_latest":
         items = resolve_collisions(items, config, sides.key_schema)
     return _digests(_without(_digest_input(items, False), dead_lettered(config)), sides.digest)
@@ -105,16 +105,16 @@ def _items_at(items: DataFrame, places: list[Place]) -> dict[Place, dict[str, An
     return {(r["file_key"], r["line_no"]): {k: json.loads(v) for k, v in r["item"].items()} for r in rows}
 
 
-def _files_of(export: LoadedExport, places: list[Place]) -> list[Any]:
+def _files_of(items_from: Source, places: list[Place]) -> list[Any]:
     keys = {file_key for file_key, _line in places}
-    return [f for f in export.files if f.key in keys]
+    return [f for f in items_from.files if f.key in keys]
 
 
 def expected_items_at(spark: SparkSession, sides: Sides, places: list[Place]) -> dict[Place, dict[str, Any]]:
     """Expected items (name -> AttributeValue) at these places, re-read from their files only."""
     if not places:
         return {}
-    return _items_at(expected_items(spark, sides.config, sides.export, _files_of(sides.export, places)), places)
+    return _items_at(expected_items(spark, sides.config, sides.source, _files_of(sides.source, places)), places)
 
 
 def actual_items(spark: SparkSession, sides: Sides, keys: list[str], places: list[Place]) -> dict[str, dict[str, Any]]:

@@ -223,12 +223,8 @@ def request_export(config: JobConfig, progress: Progress) -> ExportResult:
     """Export the source table and record the manifest URI for this run id."""
     _export_bucket(config)
     result = exporter_for(config).export(progress)
-    store = ledger_store(config)
-    aws.client(store.account, "s3").put_object(
-        Bucket=store.bucket,
-        Key=store.prefix + EXPORT_POINTER,
-        Body=json.dumps(
-            {"manifest": result.manifest_uri, "item_count": result.item_count, "export_arn": result.export_arn}
-        ).encode("utf-8"),
+    ledger_store(config).put_json(
+        EXPORT_POINTER,
+        {"manifest": result.manifest_uri, "item_count": result.item_count, "export_arn": result.export_arn},
     )
     return result

@@ -63,6 +63,7 @@ class RunReport:
     success: bool = False
     errors: list[str] = field(default_factory=list)
     dead_letter_uri: str | None = None
+    target_import: dict[str, Any] | None = None  # target.mode import: ImportTable's own counts
 
     @classmethod
     def from_files(
@@ -127,16 +128,32 @@ class LedgerStore:
     def _put(self, key: str, body: str) -> None:
         aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=key, Body=body.encode("utf-8"))
 
+    def put_json(self, name: str, doc: dict[str, Any]) -> None:
+        """A small JSON document of the run's own (e.g. ``export.json``, ``import.json``)."""
+        self._put(self.prefix + name, json.dumps(doc, indent=2))
+
+    def get_json(self, name: str) -> dict[str, Any] | None:
+        s3 = aws.client(self.account, "s3")
+        try:
+            doc: dict[str, Any] = json.loads(s3.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
+        return doc
+
     def ledger_key(self, file_key: str) -> str:
         return f"{self.prefix}ledger/{file_token(file_key)}.json"
 
-    def dead_letter_key(self, file_key: str) -> str:
-        return f"{self.prefix}dead-letters/{file_token(file_key)}.jsonl"
+    def dead_letter_key(self, file_key: str, part: str = "") -> str:
+        return f"{self.prefix}dead-letters/{file_token(file_key)}{'-' + part if part else ''}.jsonl"
 
-    def record_dead_letters(self, file_key: str, dead_letters: list[dict[str, Any]]) -> None:
-        """One JSON line per dead-lettered item of a data file (replaced when the file is rerun)."""
+    def record_dead_letters(self, file_key: str, dead_letters: list[dict[str, Any]], part: str = "") -> None:
+        """One JSON line per dead-lettered item of a data file (replaced when the file is rerun).
+        ``part`` names one of several objects for the same file (a stage that splits files up)."""
+        self.rewrite_dead_letters(self.dead_letter_key(file_key, part), dead_letters)
+
+    def rewrite_dead_letters(self, key: str, dead_letters: list[dict[str, Any]]) -> None:
         lines = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dead_letters)
-        self._put(self.dead_letter_key(file_key), lines + "\n")
+        self._put(key, lines + "\n")
 
     def clear_dead_letters(self, file_key: str) -> None:
         aws.client(self.account, "s3").delete_object(Bucket=self.bucket, Key=self.dead_letter_key(file_key))

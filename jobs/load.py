@@ -55,7 +55,8 @@ class _FileAccount:
         self.dead: list[DeadLetter] = []
 
 
-def _dead_record(row: dict[str, Any]) -> DeadLetter:
+def dead_record(row: dict[str, Any]) -> DeadLetter:
+    """The dead letter of a row an earlier stage (read, mapping) marked with ``dead_reason``."""
     stage = row.get("dead_stage") or "read"
     code = "InvalidExportLine" if stage == "read" else "MappingFailed"
     return DeadLetter(row["file_key"], row["line_no"], stage, code, row["dead_reason"], as_json(row.get("line") or ""))
@@ -81,7 +82,7 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
                 account.result.read += 1
                 if columns["dead_reason"][index] is not None:
                     row = {name: columns[name][index] for name in LOAD_COLUMNS}
-                    account.dead.append(_dead_record(row))
+                    account.dead.append(dead_record(row))
                 elif columns["filtered"][index]:
                     account.result.filtered += 1
                 else:

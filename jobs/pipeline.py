@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import socket
@@ -42,16 +41,13 @@ def manifest_uri(config: JobConfig) -> str:
     if config.export.manifest_uri:
         return config.export.manifest_uri
     store = ledger_store(config)
-    s3 = aws.client(store.account, "s3")
-    key = store.prefix + EXPORT_POINTER
-    try:
-        pointer = json.loads(s3.get_object(Bucket=store.bucket, Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
+    pointer = store.get_json(EXPORT_POINTER)
+    if pointer is None:
         raise ConfigError(
             f"source.export.manifest is not set and run {config.run_id} has no recorded export "
-            f"(s3://{store.bucket}/{key})",
+            f"(s3://{store.bucket}/{store.prefix}{EXPORT_POINTER})",
             hint="run `ddb-migrate export --config ...` with the same run_id, or set source.export.manifest",
-        ) from None
+        )
     return str(pointer["manifest"])
 
 
@@ -193,6 +189,10 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
     started = time.monotonic()
     items_from = open_source(config)
+    if config.target_mode == "import":
+        from jobs.import_sink import run_import
+
+        return run_import(config, spark, items_from, ledger_store(config))
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     mapping = compiled_mapping(spark, config, items_from, key_schema)
     store = ledger_store(config)

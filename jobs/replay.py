@@ -64,7 +64,7 @@ def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
         outcome.still_dead += len(kept)
         file_key = str(records[0]["file"])
         if kept:
-            store.record_dead_letters(file_key, kept)
+            store.rewrite_dead_letters(obj["Key"], kept)
         else:
             s3.delete_object(Bucket=store.bucket, Key=obj["Key"])
         if file_key in finished:

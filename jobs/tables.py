@@ -40,19 +40,38 @@ def delete_table(account: AccountSpec, name: str) -> None:
         return
 
 
-def key_schema(account: AccountSpec, name: str) -> KeySchema:
-    """((name, S|N|B), ...) of a table's key, HASH first; a clear error when the table is missing."""
+def describe(account: AccountSpec, name: str) -> dict[str, Any]:
+    """DescribeTable's ``Table``; a clear error when the table is missing."""
     ddb = aws.client(account, "dynamodb")
     try:
-        table = ddb.describe_table(TableName=name)["Table"]
+        table: dict[str, Any] = ddb.describe_table(TableName=name)["Table"]
     except ddb.exceptions.ResourceNotFoundException:
         raise TerminalError(
             f"table {name!r} does not exist in account '{account.name}'",
             hint="create it first (the Terraform target module does), or check the name",
         ) from None
+    return table
+
+
+def exists(account: AccountSpec, name: str) -> bool:
+    ddb = aws.client(account, "dynamodb")
+    try:
+        ddb.describe_table(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def table_key_schema(table: dict[str, Any]) -> KeySchema:
+    """((name, S|N|B), ...) of a described table's key, HASH first."""
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
     ordered = sorted(table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")
     return tuple((k["AttributeName"], types[k["AttributeName"]]) for k in ordered)
+
+
+def key_schema(account: AccountSpec, name: str) -> KeySchema:
+    """((name, S|N|B), ...) of a table's key, HASH first; a clear error when the table is missing."""
+    return table_key_schema(describe(account, name))
 
 
 def key_names(account: AccountSpec, name: str) -> tuple[str, ...]:

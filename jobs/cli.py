@@ -91,6 +91,18 @@ def _cmd_dlq(args: argparse.Namespace) -> int:
     return replay_main(_load(args))
 
 
+def _cmd_finalize(args: argparse.Namespace) -> int:
+    from jobs.post import finalize_main
+
+    return finalize_main(_load(args))
+
+
+def _cmd_cleanup(args: argparse.Namespace) -> int:
+    from jobs.post import cleanup_main
+
+    return cleanup_main(_load(args), roles=args.role or [], yes=args.yes)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
@@ -136,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan = with_config("plan", "dry run: sample, map and estimate size, write units, cost and time; writes nothing")
     plan.add_argument("--json", action="store_true", help="print the estimate as JSON")
     plan.set_defaults(handler=_cmd_plan)
+
+    with_config("finalize", "after cutover: PITR and deletion protection on, Terraform's alarms present").set_defaults(
+        handler=_cmd_finalize
+    )
+    clean = with_config("cleanup", "delete the run's temporary export, staging and replayed dead letters")
+    clean.add_argument("--role", action="append", help="also delete this IAM role (must be tagged temporary)")
+    clean.add_argument("--yes", action="store_true", help="really delete; without it, only list")
+    clean.set_defaults(handler=_cmd_cleanup)
 
     dlq = commands.add_parser("dlq", help="dead letters of a run")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")

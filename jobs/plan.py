@@ -20,6 +20,13 @@ from jobs.write import item_body
 
 # On-demand write request units, USD per million (us-east-1 list price since Nov 2024).
 PRICE_PER_MILLION_WRU = 0.625
+# Import from S3, USD per GB of uncompressed source data (us-east-1 list price).
+PRICE_PER_GB_IMPORT = 0.15
+# A new on-demand table takes up to 4,000 write request units per second before it has scaled.
+NEW_TABLE_WRU_PER_S = 4000.0
+# AWS publishes no import throughput: an assumption for the estimate only (see README, "plan").
+ASSUMED_IMPORT_BYTES_PER_S = 25e6
+ASSUMED_IMPORT_FIXED_S = 300.0
 
 
 @dataclass
@@ -40,6 +47,10 @@ class PlanReport:
     rate_source: str = ""
     seconds_estimate: float | None = None
     before_after: list[dict[str, Any]] = field(default_factory=list)
+    new_target: bool = False
+    paths: list[dict[str, Any]] = field(default_factory=list)  # batch writes vs ImportTable, new targets only
+    recommended: str | None = None
+    target_table: str = ""
 
 
 def _rate(config: JobConfig) -> tuple[float | None, str]:
@@ -108,7 +119,33 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
     report.write_rate_wcu_per_s, report.rate_source = _rate(config)
     if report.write_rate_wcu_per_s:
         report.seconds_estimate = round(report.write_units_estimate / report.write_rate_wcu_per_s, 1)
+    report.new_target = config.target_mode == "import" or not tables.exists(
+        config.account(config.target_account), config.target_table
+    )
+    report.target_table = config.target_table
+    if report.new_target:
+        compare_paths(report, config)
     return report
+
+
+def compare_paths(report: PlanReport, config: JobConfig) -> None:
+    """For a table that does not exist yet: batch writes against ImportTable, in cost and time."""
+    rate = config.write.max_write_units_per_s or NEW_TABLE_WRU_PER_S
+    gigabytes = report.total_bytes_estimate / 1e9
+    write: dict[str, Any] = {
+        "path": "write",
+        "cost_usd": round(report.write_units_estimate / 1e6 * PRICE_PER_MILLION_WRU, 2),
+        "seconds": round(report.write_units_estimate / rate, 1),
+        "basis": f"{report.write_units_estimate:,} WRU at ${PRICE_PER_MILLION_WRU}/million, {rate:,.0f} WRU/s",
+    }
+    imported: dict[str, Any] = {
+        "path": "import",
+        "cost_usd": round(gigabytes * PRICE_PER_GB_IMPORT, 2),
+        "seconds": round(ASSUMED_IMPORT_FIXED_S + report.total_bytes_estimate / ASSUMED_IMPORT_BYTES_PER_S, 1),
+        "basis": f"{gigabytes:,.3f} GB at ${PRICE_PER_GB_IMPORT}/GB; no write capacity used; time assumed",
+    }
+    report.paths = [write, imported]
+    report.recommended = "import" if float(imported["cost_usd"]) <= float(write["cost_usd"]) else "write"
 
 
 def render(report: PlanReport) -> str:
@@ -133,6 +170,13 @@ def render(report: PlanReport) -> str:
         )
     else:
         lines.append(f"  time: {report.rate_source}")
+    if report.new_target:
+        lines.append(f"  {report.target_table!r} is a new table: batch writes or ImportTable")
+        for path in report.paths:
+            lines.append(
+                f"    {path['path']:<6}: ~${path['cost_usd']:,.2f}, ~{path['seconds']:,.0f} s ({path['basis']})"
+            )
+        lines.append(f"    recommended: target.mode: {report.recommended} (cheaper; the README's 'plan' has the model)")
     for dead in report.sample_dead[:5]:
         lines.append(f"  dead letter in sample, line {dead['line']}: {dead['reason']}")
     for collision in report.sample_collisions:

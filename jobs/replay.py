@@ -6,8 +6,9 @@
   again as they are (for a target that was unreachable, throttled past the deadline, or fixed).
 * ``stage: read`` records are export lines that were not DynamoDB JSON; they stay.
 
-What is written leaves the dead-letter file; the file's ledger entry and the run report are
-updated, so the report stays the sum of the ledger.
+What is written leaves the dead-letter file (the file as it was is kept under
+``dead-letters-replayed/`` until ``ddb-migrate cleanup``); the file's ledger entry and the run
+report are updated, so the report stays the sum of the ledger.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from jobs.pipeline import compiled_mapping, ledger_store, open_source
 from jobs.write import Entry, PartitionWriter, WriterSettings, item_body
 
 log = logging.getLogger(__name__)
+REPLAYED = "dead-letters-replayed"  # the run's dead-letter files as they were before a replay took items
 
 
 @dataclass
@@ -63,6 +65,8 @@ def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
         outcome.filtered += filtered
         outcome.still_dead += len(kept)
         file_key = str(records[0]["file"])
+        if written or filtered:  # kept for audit until `ddb-migrate cleanup`
+            store.rewrite_dead_letters(obj["Key"].replace("/dead-letters/", f"/{REPLAYED}/", 1), records)
         if kept:
             store.rewrite_dead_letters(obj["Key"], kept)
         else:
@@ -125,11 +129,7 @@ def _replay_file(
 
 def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int | None) -> RunReport:
     store = ledger_store(config)
-    s3 = aws.client(store.account, "s3")
-    try:
-        previous = json.loads(s3.get_object(Bucket=store.bucket, Key=store.prefix + "run-report.json")["Body"].read())
-    except s3.exceptions.NoSuchKey:
-        previous = {}
+    previous = store.get_json("run-report.json") or {}
     results: list[FileResult] = list(store.finished_files().values())
     report = RunReport.from_files(
         config.run_id, files_total, results, float(previous.get("elapsed_s", 0.0)), manifest_item_count=manifest_items

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
-from jobs import tables
+from jobs import aws, tables
 from jobs.collisions import CollisionError
 from jobs.config import parse_s3_uri
+from jobs.export import request_export
 from jobs.import_sink import staging_prefix
 from jobs.local import datagen, demo
 from jobs.pipeline import ledger_store, run_migration
+from jobs.plan import PRICE_PER_GB_IMPORT, PRICE_PER_MILLION_WRU, make_plan, render
+from jobs.post import cleanup_main, finalize, finalize_main
 from jobs.validate.run import ValidationOptions, validate
 
 from .conftest import by_key, make_config, s3
@@ -134,6 +137,33 @@ def test_a_new_table_is_created_by_import_with_the_ledger_carrying_its_counts(
     assert result.success, result.failed_expectations
     assert result.counts["match"] == 300
 
+    # the seed's post-migration steps: finalize needs the alarm Terraform's target module makes
+    steps = {step.name: step for step in finalize(config)}
+    assert steps["point-in-time recovery"].ok and steps["deletion protection"].ok
+    assert not steps["alarm WriteThrottleEvents on the table"].ok
+    aws.client(target_account, "cloudwatch").put_metric_alarm(
+        AlarmName=f"{target}-write-throttles",
+        Namespace="AWS/DynamoDB",
+        MetricName="WriteThrottleEvents",
+        Dimensions=[{"Name": "TableName", "Value": target}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    assert finalize_main(config) == 0
+    described = aws.client(target_account, "dynamodb").describe_table(TableName=target)["Table"]
+    assert described["DeletionProtectionEnabled"] is True
+
+    # cleanup lists the staging files, deletes nothing without --yes, and then only them
+    assert cleanup_main(config, roles=[], yes=False) == 0
+    assert len(client.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]) == 3
+    assert cleanup_main(config, roles=[], yes=True) == 0
+    assert client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount") == 0
+    assert ledger_store(config).get_json("run-report.json") is not None
+    assert tables.count_items(target_account, target) == 300
+
 
 def test_import_refuses_an_existing_table_and_colliding_keys_before_staging(
     local_stack, buckets, spark, source_table, names
@@ -177,3 +207,56 @@ def test_items_the_import_did_not_take_fail_the_run_with_the_counts(local_stack,
     assert report.target_import["imported_items"] == 0
     assert not report.success
     assert any("took 0 of 40 staged items" in e for e in report.errors)
+
+
+def test_plan_compares_writes_with_import_for_a_new_table(local_stack, buckets, spark, source_table, names):
+    source = source_table(list(datagen.make_items(200)))
+    config = make_config(local_stack, source, names("new"), names("plan"), source={**SCAN})
+    report = make_plan(config, spark)
+    assert report.new_target and [p["path"] for p in report.paths] == ["write", "import"]
+    write, imported = report.paths
+    assert write["cost_usd"] == round(report.write_units_estimate / 1e6 * PRICE_PER_MILLION_WRU, 2)
+    assert imported["cost_usd"] == round(report.total_bytes_estimate / 1e9 * PRICE_PER_GB_IMPORT, 2)
+    assert report.recommended == ("import" if imported["cost_usd"] <= write["cost_usd"] else "write")
+    text = render(report)
+    assert "write :" in text and "import:" in text and f"recommended: target.mode: {report.recommended}" in text
+    assert not tables.exists(config.account(config.target_account), config.target_table)
+
+
+def test_cleanup_removes_only_the_runs_own_export_and_only_with_yes(
+    local_stack, buckets, spark, source_table, names, capsys
+):
+    source = source_table(list(datagen.make_items(50)))
+    target = names("tgt")
+    config = make_config(local_stack, source, target, names("clean"))
+    exported = request_export(config, lambda _m: None)
+    tables.create_table(local_stack.account("target"), target, datagen.key_schema())
+    assert run_migration(config, spark).success
+    bucket, summary_key = parse_s3_uri(exported.manifest_uri)
+    folder = summary_key.rsplit("/", 1)[0] + "/"
+    client = s3(local_stack)
+    before = client.list_objects_v2(Bucket=bucket, Prefix=folder)["KeyCount"]
+    assert before >= 4  # manifests, checksums and data files
+
+    assert cleanup_main(config, roles=[], yes=False) == 0
+    assert f"would delete {before} export objects" in capsys.readouterr().out
+    assert client.list_objects_v2(Bucket=bucket, Prefix=folder)["KeyCount"] == before
+
+    # an export the user gave (source.export.manifest) is never touched, even with --yes
+    given = {"export": {"manifest": exported.manifest_uri}}
+    mine = make_config(local_stack, source, target, names("clean-mine"), source=given)
+    assert cleanup_main(mine, roles=[], yes=True) == 0
+    assert "not made by `ddb-migrate export` for this run" in capsys.readouterr().out
+    assert client.list_objects_v2(Bucket=bucket, Prefix=folder)["KeyCount"] == before
+
+    assert cleanup_main(config, roles=[], yes=True) == 0
+    assert client.list_objects_v2(Bucket=bucket, Prefix=folder)["KeyCount"] == 0
+    assert tables.count_items(local_stack.account("source"), source) == 50
+    assert ledger_store(config).get_json("run-report.json") is not None
+
+    # a user-supplied export is never touched
+    mine = make_config(
+        local_stack, source, target, names("clean-mine"), source={"export": {"manifest": exported.manifest_uri}}
+    )
+    assert cleanup_main(mine, roles=[], yes=True) == 0
+    assert "not made by `ddb-migrate export` for this run" in capsys.readouterr().out

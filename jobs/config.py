@@ -377,7 +377,7 @@ def _import(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ImportSettin
     fields.check(account in accounts, f"{path}.account", f"unknown account {account!r}")
     return ImportSettings(
         bucket=fields.get(doc, path, "bucket", str, required=True) or "",
-        prefix=(fields.get(doc, path, "prefix", str, default="ddb-migrate-import") or "").strip("/"),
+        prefix=(fields.get(doc, path, "prefix", str, default="imports") or "").strip("/"),
         billing_mode=billing,
         read_units=units["read_units"],
         write_units=units["write_units"],

@@ -12,6 +12,7 @@ from jobs.config import parse_config
 from jobs.export import request_export
 from jobs.local import datagen, demo
 from jobs.pipeline import ledger_store, run_migration
+from jobs.post import cleanup_main
 from jobs.replay import replay
 
 from .conftest import s3
@@ -81,7 +82,8 @@ def test_replay_after_fixing_the_mapping(local_stack, buckets, spark, source_tab
     )
     first = run_migration(config, spark)
     assert (first.items_written, first.items_dead_lettered) == (37, 3)
-    assert {d["stage"] for d in _dead_letters(local_stack, config)} == {"mapping"}
+    first_dead = _dead_letters(local_stack, config)
+    assert {d["stage"] for d in first_dead} == {"mapping"}
     doc["mapping"] = {"key": {"PK": "concat('K#', code)"}}  # the fix: keep qty as text
     outcome = replay(parse_config(doc), spark)
     assert (outcome.records, outcome.written, outcome.still_dead) == (3, 3, 0)
@@ -89,3 +91,17 @@ def test_replay_after_fixing_the_mapping(local_stack, buckets, spark, source_tab
     assert _dead_letters(local_stack, config) == []
     replayed = {i["PK"]["S"]: i for i in tables.scan_items(local_stack.account("target"), config.target_table)}
     assert replayed["K#c7"]["qty"] == {"S": "three"} and replayed["K#c8"]["qty"] == {"N": "8"}
+
+    # the dead letters as they were stay for audit until cleanup, which then removes them alone
+    store, client = ledger_store(config), s3(local_stack)
+    archive = store.prefix + "dead-letters-replayed/"
+    kept = client.list_objects_v2(Bucket=store.bucket, Prefix=archive).get("Contents", [])
+    lines = [
+        json.loads(line)
+        for o in kept
+        for line in client.get_object(Bucket=store.bucket, Key=o["Key"])["Body"].read().decode().splitlines()
+    ]
+    assert sorted(r["line"] for r in lines) == sorted(d["line"] for d in first_dead)
+    assert cleanup_main(config, roles=[], yes=True) == 0
+    assert client.list_objects_v2(Bucket=store.bucket, Prefix=archive).get("KeyCount") == 0
+    assert client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix + "ledger/").get("KeyCount") > 0

@@ -52,7 +52,7 @@ data "aws_iam_policy_document" "job_role" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${var.run_prefix}*", "${local.tmp_prefix}*"]
+      values   = concat(["${var.run_prefix}*", "${local.tmp_prefix}*"], var.enable_import ? ["${var.import_staging_prefix}*"] : [])
     }
   }
 
@@ -138,6 +138,35 @@ data "aws_iam_policy_document" "job_role" {
     sid       = "DescribeDynamoDBLimits"
     actions   = ["dynamodb:DescribeLimits"]
     resources = ["*"]
+  }
+
+  # --- target.mode: import (only with enable_import) ---------------------------------
+  dynamic "statement" {
+    for_each = var.enable_import ? [1] : []
+    content {
+      sid       = "ImportIntoNewTargetTable"
+      actions   = ["dynamodb:ImportTable", "dynamodb:DescribeImport"]
+      resources = [local.target_table_arn, "${local.target_table_arn}/import/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_import ? [1] : []
+    content {
+      sid       = "StageImportFiles"
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+      resources = ["${local.artifacts_bucket_arn}/${var.import_staging_prefix}*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_import ? [1] : []
+    content {
+      # ImportTable writes the items it rejects to this log group, under the caller's identity.
+      sid       = "WriteImportErrorLogs"
+      actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy"]
+      resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws-dynamodb/*"]
+    }
   }
 
   # --- Observability ----------------------------------------------------------------

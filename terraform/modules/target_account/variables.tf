@@ -69,6 +69,23 @@ variable "run_prefix" {
 # Glue jobs
 ################################################################################
 
+variable "enable_import" {
+  description = "Let the migrate job create the target table with ImportTable (target.mode: import): dynamodb:ImportTable and DescribeImport on the target table, staging objects under import_staging_prefix, and ImportTable's error log group."
+  type        = bool
+  default     = false
+}
+
+variable "import_staging_prefix" {
+  description = "Key prefix, in the artifacts bucket, of the files staged for ImportTable (the job config's target.import.prefix)."
+  type        = string
+  default     = "imports/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.import_staging_prefix))
+    error_message = "import_staging_prefix must be one or more path segments each ending with '/'."
+  }
+}
+
 variable "run_id" {
   description = "Default --run-id of both jobs; override it per run with start-job-run --arguments. \"auto\" (the default) lets the job use the config's run_id, or derive a fresh one. Runs that share an id share a ledger and resume each other."
   type        = string

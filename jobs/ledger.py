@@ -11,10 +11,13 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
+
+if TYPE_CHECKING:
+    from jobs.config import JobConfig
 
 LEDGER_FIELDS = ("read", "written", "filtered", "dead_lettered")
 
@@ -63,6 +66,8 @@ class RunReport:
     success: bool = False
     errors: list[str] = field(default_factory=list)
     dead_letter_uri: str | None = None
+    write_units_per_s: float | None = None  # the writer's global budget (None: no limit)
+    write_budget_source: str = ""
 
     @classmethod
     def from_files(
@@ -123,8 +128,28 @@ class LedgerStore:
     bucket: str
     prefix: str  # ends with '/'
 
+    @classmethod
+    def for_run(cls, config: JobConfig) -> LedgerStore:
+        """The run's prefix ``<output.uri>/<run_id>/`` in the output account."""
+        bucket, prefix = config.run_prefix
+        return cls(config.account(config.output_account), bucket, prefix)
+
     def _put(self, key: str, body: str) -> None:
         aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=key, Body=body.encode("utf-8"))
+
+    def put_text(self, name: str, body: str) -> str:
+        """Store a small object of the run (e.g. ``capacity.json``) under the run prefix; return its URI."""
+        self._put(self.prefix + name, body)
+        return f"s3://{self.bucket}/{self.prefix}{name}"
+
+    def get_text(self, name: str) -> str | None:
+        """A small object of the run, or None when there is none."""
+        s3 = aws.client(self.account, "s3")
+        try:
+            body: bytes = s3.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+        return body.decode("utf-8")
 
     def ledger_key(self, file_key: str) -> str:
         return f"{self.prefix}ledger/{file_token(file_key)}.json"

@@ -140,6 +140,27 @@ def restore_request(original: TableCapacity, current: TableCapacity) -> Request 
     return request or None
 
 
+def without_reported_values(request: Request, reported: dict[str, tuple[int, int]]) -> Request:
+    """``request`` without GSI throughput updates equal to what DescribeTable reports for the index.
+
+    DynamoDB Local keeps a GSI's old provisioned values after a switch to on-demand and refuses a
+    switch back that sets the same values ("equals the current value"). AWS reports 0 for
+    on-demand GSIs, so nothing is dropped there.
+    """
+    updates = [
+        u
+        for u in request.get("GlobalSecondaryIndexUpdates", [])
+        if "ProvisionedThroughput" not in u["Update"]
+        or reported.get(u["Update"]["IndexName"])
+        != (
+            u["Update"]["ProvisionedThroughput"]["ReadCapacityUnits"],
+            u["Update"]["ProvisionedThroughput"]["WriteCapacityUnits"],
+        )
+    ]
+    trimmed = {k: v for k, v in request.items() if k != "GlobalSecondaryIndexUpdates"}
+    return {**trimmed, "GlobalSecondaryIndexUpdates": updates} if updates else trimmed
+
+
 def _set_throughput(resource: Resource, throughput: dict[str, int] | None, warm: dict[str, int] | None) -> Resource:
     if throughput:
         resource = replace(resource, read=throughput["ReadCapacityUnits"], write=throughput["WriteCapacityUnits"])

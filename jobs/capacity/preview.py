@@ -99,8 +99,8 @@ def finish_preview(preview: CapacityPreview, now: datetime, seconds: float | Non
                 table=check.managed.table,
                 now=check.current.describe(),
                 during=check.raised.describe(),
-                cost_per_hour_now=round(hourly_cost(check.current), 4),
-                cost_per_hour_during=round(hourly_cost(check.raised), 4),
+                cost_per_hour_now=round(hourly_cost(check.current), 5),
+                cost_per_hour_during=round(hourly_cost(check.raised), 5),
                 raise_cost_usd=_rounded(raise_cost(check.original, check.raised, seconds)),
                 requests=list(check.plan.requests),
                 restore=restore,
@@ -120,8 +120,8 @@ def render_capacity(preview: CapacityPreview) -> list[str]:
     for table in preview.tables:
         lines += [
             f"  capacity of {table.role} table {table.table}:",
-            f"    now:            {table.now} (${table.cost_per_hour_now:,.4f}/h provisioned)",
-            f"    during the run: {table.during} (${table.cost_per_hour_during:,.4f}/h provisioned)",
+            f"    now:            {table.now} (${table.cost_per_hour_now:,.5f}/h provisioned)",
+            f"    during the run: {table.during} (${table.cost_per_hour_during:,.5f}/h provisioned)",
         ]
         if table.raise_cost_usd is not None:
             lines.append(f"    extra provisioned cost for the run: ~${table.raise_cost_usd:,.2f} (started hours)")

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.capacity.changes import Request
+from jobs.capacity.changes import Request, without_reported_values
 from jobs.capacity.model import TableCapacity, from_description
 from jobs.capacity.rules import Limits, provisioned_units
 from jobs.errors import TerminalError, TransientError
@@ -19,15 +19,30 @@ from jobs.errors import TerminalError, TransientError
 log = logging.getLogger(__name__)
 
 
-def describe(account: AccountSpec, table: str) -> TableCapacity:
+def _describe_raw(account: AccountSpec, table: str) -> dict[str, Any]:
     ddb = aws.client(account, "dynamodb")
     try:
-        return from_description(ddb.describe_table(TableName=table)["Table"])
+        answer: dict[str, Any] = ddb.describe_table(TableName=table)["Table"]
     except ddb.exceptions.ResourceNotFoundException:
         raise TerminalError(
             f"table {table!r} does not exist in account '{account.name}'",
             hint="create it first, or check the table name in the config",
         ) from None
+    return answer
+
+
+def describe(account: AccountSpec, table: str) -> TableCapacity:
+    return from_description(_describe_raw(account, table))
+
+
+def _reported_index_units(table: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    return {
+        g["IndexName"]: (
+            int(g.get("ProvisionedThroughput", {}).get("ReadCapacityUnits") or 0),
+            int(g.get("ProvisionedThroughput", {}).get("WriteCapacityUnits") or 0),
+        )
+        for g in table.get("GlobalSecondaryIndexes") or []
+    }
 
 
 def wait_active(account: AccountSpec, table: str, timeout_s: float, poll_s: float = 5.0) -> TableCapacity:
@@ -50,6 +65,9 @@ def wait_active(account: AccountSpec, table: str, timeout_s: float, poll_s: floa
 def update(account: AccountSpec, table: str, request: Request, timeout_s: float) -> TableCapacity:
     """Send one UpdateTable request and wait until it has taken effect."""
     wait_active(account, table, timeout_s)
+    request = without_reported_values(request, _reported_index_units(_describe_raw(account, table)))
+    if not request:
+        return describe(account, table)
     try:
         aws.client(account, "dynamodb").update_table(TableName=table, **request)
     except ClientError as error:

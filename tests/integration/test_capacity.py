@@ -32,8 +32,6 @@ from jobs.local import datagen, demo
 from jobs.plan import make_plan, render
 from jobs.runner import run_and_report
 
-from .conftest import by_key
-
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "jobs.cli"]
 GSIS = (("by_name", "name", "S"), ("by_sk", "sk", "N"))
@@ -324,9 +322,9 @@ def test_plan_prints_the_capacity_it_would_set_and_its_cost(local_stack, buckets
     text = render(report)
     assert "    now:            provisioned 5 RCU / 5 WCU; GSI by_name 5 RCU / 5 WCU; GSI by_sk 5 RCU / 5 WCU" in text
     # 15 RCU x $0.00013 + 15 WCU x $0.00065 = $0.0117/h; during: 15 RCU + 1,200 WCU = $0.78195/h
-    assert "($0.0117/h provisioned)" in text
+    assert "($0.01170/h provisioned)" in text
     assert "during the run: provisioned 5 RCU / 400 WCU; GSI by_name 5 RCU / 400 WCU; GSI by_sk 5 RCU / 400 WCU" in text
-    assert "($0.7820/h provisioned)" in text
+    assert "($0.78195/h provisioned)" in text
     assert "restore: back to provisioned 5 RCU / 5 WCU" in text
     assert report.write_rate_wcu_per_s == 320.0 and "time at 320 WCU/s" in text
     assert capacity_tables.describe(local_stack.account("target"), config.target_table).base.write == 5  # unchanged

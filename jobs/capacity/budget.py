@@ -37,7 +37,7 @@ def capacity_in_force(capacity: TableCapacity) -> tuple[int | None, str]:
             candidates.append((resource.max_write, f"on-demand maximum of {where}"))
     if not candidates:
         return None, f"on-demand table {capacity.table} reports neither warm throughput nor a maximum"
-    units, what = min(candidates)
+    units, what = min(candidates, key=lambda c: c[0])  # the table first when tied
     return units, what
 
 

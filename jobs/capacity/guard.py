@@ -103,7 +103,7 @@ def raise_capacity(config: JobConfig, store: LedgerStore, clock: Clock = utc_now
         account = config.account(table.account)
         current = tables.describe(account, table.table)
         original = kept[table.role].original if table.role in kept else current
-        checks.append(check_table(table, original, current, tables.limits(account), None, now))
+        checks.append(check_table(table, original, current, tables.limits(account), tables.account_usage(account), now))
     _refuse_if_unsafe(config, checks, now)
     record = CapacityRecord(
         config.run_id,

@@ -13,7 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType, TracebackType
@@ -40,39 +40,39 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into an interrupt so that ``finally`` blocks (the restore) run."""
 
 
+Handler = Callable[[int, FrameType | None], None]
+
+
 @contextmanager
-def signals_as_interrupts() -> Iterator[None]:
-    """While inside, SIGTERM raises :class:`Terminated` in the main thread (no-op elsewhere)."""
+def _handling(numbers: tuple[signal.Signals, ...], handler: Handler) -> Iterator[None]:
+    """Install ``handler`` for ``numbers`` while inside; only the main thread may (a no-op elsewhere)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def terminate(signum: int, _frame: FrameType | None) -> None:
-        raise Terminated(f"signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {number: signal.signal(number, handler) for number in numbers}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, before in previous.items():
+            signal.signal(number, before)
 
 
-@contextmanager
-def signals_deferred() -> Iterator[None]:
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    raise Terminated(f"signal {signal.Signals(signum).name}")
+
+
+def _hold(signum: int, _frame: FrameType | None) -> None:
+    log.warning("%s received while restoring capacity; finishing the restore first", signal.Signals(signum).name)
+
+
+def signals_as_interrupts() -> AbstractContextManager[None]:
+    """While inside, SIGTERM raises :class:`Terminated` (so ``finally`` blocks run)."""
+    return _handling((signal.SIGTERM,), _terminate)
+
+
+def signals_deferred() -> AbstractContextManager[None]:
     """While inside (a restore), SIGINT and SIGTERM are logged instead of interrupting."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def hold(signum: int, _frame: FrameType | None) -> None:
-        log.warning("%s received while restoring capacity; finishing the restore first", signal.Signals(signum).name)
-
-    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    return _handling((signal.SIGINT, signal.SIGTERM), _hold)
 
 
 @dataclass

@@ -76,7 +76,7 @@ def on_demand(warm: int | None = 4000, maximum: int | None = None) -> TableCapac
         "TableName": "orders",
         "TableStatus": "ACTIVE",
         "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
-        "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
+        "ProvisionedThroughput": _units(0, 0),
         # DynamoDB Local keeps an index's old units after a switch to on-demand:
         "GlobalSecondaryIndexes": [_gsi("by_name", 5, 100)],
     }
@@ -125,24 +125,22 @@ def test_the_epoch_dynamodb_local_reports_means_never_and_records_round_trip():
 # --- raise and restore requests -----------------------------------------------------------------------
 
 
+def _units(read: int, write: int) -> dict:
+    return {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
+
+
+def _index_units(name: str, read: int, write: int) -> dict:
+    return {"Update": {"IndexName": name, "ProvisionedThroughput": _units(read, write)}}
+
+
 def test_raising_a_provisioned_table_and_its_gsis():
     plan = raise_plan(provisioned(), Wanted(write_units=400, index_write_units=300))
     assert plan.requests == (
         {
-            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 400},
+            "ProvisionedThroughput": _units(5, 400),
             "GlobalSecondaryIndexUpdates": [
-                {
-                    "Update": {
-                        "IndexName": "by_name",
-                        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 300},
-                    }
-                },
-                {
-                    "Update": {
-                        "IndexName": "by_sk",
-                        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 300},
-                    }
-                },
+                _index_units("by_name", 5, 300),
+                _index_units("by_sk", 5, 300),
             ],
         },
     )
@@ -153,15 +151,8 @@ def test_raising_never_lowers_and_says_so():
     plan = raise_plan(provisioned(5, 900, gsis=(("by_name", 5, 50), ("by_sk", 5, 2000))), Wanted(write_units=1000))
     assert plan.requests == (
         {
-            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 1000},
-            "GlobalSecondaryIndexUpdates": [
-                {
-                    "Update": {
-                        "IndexName": "by_name",
-                        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 1000},
-                    }
-                }
-            ],
+            "ProvisionedThroughput": _units(5, 1000),
+            "GlobalSecondaryIndexUpdates": [_index_units("by_name", 5, 1000)],
         },
     )
     assert plan.notes == ("GSI by_sk already has 2,000 WCU (asked for 1,000); left as is",)
@@ -191,33 +182,14 @@ def test_restore_from_on_demand_sets_every_gsi_and_only_differences_otherwise():
     original = provisioned()
     assert restore_request(original, apply_request(original, {"BillingMode": "PAY_PER_REQUEST"})) == {
         "BillingMode": "PROVISIONED",
-        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        "ProvisionedThroughput": _units(5, 5),
         "GlobalSecondaryIndexUpdates": [
-            {
-                "Update": {
-                    "IndexName": "by_name",
-                    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                }
-            },
-            {
-                "Update": {
-                    "IndexName": "by_sk",
-                    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                }
-            },
+            _index_units("by_name", 5, 5),
+            _index_units("by_sk", 5, 5),
         ],
     }
     only_one_gsi = provisioned(gsis=(("by_name", 5, 5), ("by_sk", 5, 80)))
-    assert restore_request(original, only_one_gsi) == {
-        "GlobalSecondaryIndexUpdates": [
-            {
-                "Update": {
-                    "IndexName": "by_sk",
-                    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                }
-            }
-        ]
-    }
+    assert restore_request(original, only_one_gsi) == {"GlobalSecondaryIndexUpdates": [_index_units("by_sk", 5, 5)]}
     assert restore_request(original, provisioned()) is None
     assert restore_request(on_demand(), on_demand(warm=90000)) is None  # warm throughput is never lowered
 

@@ -77,10 +77,12 @@ def signals_deferred() -> AbstractContextManager[None]:
 
 @dataclass
 class RestoreOutcome:
-    """What the restore did, table by table, in words; ``complete`` when every table is back."""
+    """What the restore did, table by table, in words; ``complete`` when every table is back,
+    ``blocked_only`` when what is left waits only for AWS's decrease limit."""
 
     complete: bool = True
     lines: list[str] = field(default_factory=list)
+    blocked_only: bool = True
 
 
 def _originals(record: CapacityRecord | None) -> dict[str, TableRecord]:
@@ -111,13 +113,15 @@ def raise_capacity(config: JobConfig, store: LedgerStore, clock: Clock = utc_now
         [TableRecord(c.managed.role, c.managed.account, c.managed.table, c.original) for c in checks],
     )
     if kept:
+        roles = {c.managed.role for c in checks}
+        record.tables += [entry for role, entry in kept.items() if role not in roles]  # still to restore
         record.event("rerun of a run whose capacity was not restored: the originals recorded then are kept")
     record.event(
         "original settings recorded: " + "; ".join(f"{c.managed.table}: {c.original.describe()}" for c in checks)
     )
     uri = save_record(store, record)  # before any change, so `capacity restore` can always undo it
     log.info("capacity: originals recorded in %s", uri)
-    for check, entry in zip(checks, record.tables, strict=True):
+    for check, entry in zip(checks, record.tables, strict=False):
         entry.notes = list(check.warnings)
         applied = check.current
         for request in check.plan.requests:
@@ -170,8 +174,9 @@ def restore_capacity(
         if request is None:
             outcome.lines.append(f"{entry.table}: as originally ({entry.original.describe()})")
             continue
-        window = restore_window(entry.original, current, current, clock())
-        if window.blocked_at(clock()):
+        now = clock()
+        window = restore_window(entry.original, current, current, now)
+        if window.blocked_at(now):
             outcome.complete = False
             outcome.lines.append(
                 f"{entry.table}: NOT restored yet: "
@@ -182,7 +187,7 @@ def restore_capacity(
             continue
         restored = tables.update(account, entry.table, request, config.capacity.wait_timeout_s)
         if restored.settings() != entry.original.settings():
-            outcome.complete = False
+            outcome.complete = outcome.blocked_only = False
             outcome.lines.append(f"{entry.table}: restore sent, but DescribeTable shows {restored.describe()}")
             continue
         outcome.lines.append(f"{entry.table}: restored to {restored.describe()}")
@@ -230,7 +235,7 @@ class CapacityGuard:
             with signals_deferred():
                 self.outcome = restore_capacity(self.config, self.store, self.clock)
         except Exception as failure:  # never hide the run's own error behind a restore error
-            self.outcome = RestoreOutcome(False, [f"capacity restore failed: {failure}"])
+            self.outcome = RestoreOutcome(False, [f"capacity restore failed: {failure}"], blocked_only=False)
         finally:
             if self._signals is not None:
                 self._signals.__exit__(None, None, None)

@@ -103,6 +103,14 @@ def _cmd_cleanup(args: argparse.Namespace) -> int:
     return cleanup_main(_load(args), roles=args.role or [], yes=args.yes)
 
 
+def _cmd_capacity(args: argparse.Namespace) -> int:
+    from jobs.capacity.commands import restore_main, show_main
+
+    if args.capacity_command == "show":
+        return show_main(_load(args))
+    return restore_main(_load(args), force=args.force)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
@@ -163,6 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
     replay.add_argument("--run-id", help="the run whose dead letters to replay")
     replay.set_defaults(handler=_cmd_dlq)
+
+    capacity = commands.add_parser("capacity", help="capacity a run raised: show it, or restore it after a crash")
+    capacity_commands = capacity.add_subparsers(dest="capacity_command", required=True, metavar="ACTION")
+    for action, text in (
+        ("show", "the run's capacity record: original settings, during the run, now"),
+        ("restore", "restore the tables a run raised to their recorded original settings"),
+    ):
+        sub = capacity_commands.add_parser(action, help=text)
+        sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+        sub.add_argument("--run-id", required=True, help="the run whose capacity record to use")
+        if action == "restore":
+            sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
+        sub.set_defaults(handler=_cmd_capacity)
 
     demo = commands.add_parser("demo", help="a whole migration on the embedded local stack")
     demo.add_argument("--output", default="demo-output")

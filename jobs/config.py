@@ -57,6 +57,24 @@ class WriteSettings:
     batch_size: int
     max_retry_seconds: float
     max_write_units_per_s: float | None
+    capacity_fraction: float = 0.8  # share of the capacity in force the writer may use
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    """Capacity raised for the duration of a run and restored afterwards (jobs.capacity)."""
+
+    write_units: int | None = None  # provisioned target: table WCU during the run
+    index_write_units: int | None = None  # provisioned target: each GSI's WCU (default: write_units)
+    on_demand: bool = False  # provisioned target: switch to on-demand during the run
+    warm_write_units_per_s: int | None = None  # on-demand target: pre-warm (AWS cannot lower it again)
+    source_read_units: int | None = None  # provisioned source, scanned (source_mode scan): RCU during the run
+    allow_delayed_restore: bool = False  # raise even when AWS's decrease limit delays today's restore
+    wait_timeout_s: float = 1800.0  # how long UpdateTable may take to become ACTIVE
+
+    @property
+    def changes_target(self) -> bool:
+        return bool(self.write_units or self.index_write_units or self.on_demand or self.warm_write_units_per_s)
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,7 @@ class JobConfig:
     scan: ScanSourceSettings = field(default_factory=ScanSourceSettings)
     target_mode: str = "write"
     import_settings: ImportSettings | None = None
+    capacity: CapacitySettings = field(default_factory=CapacitySettings)
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -392,7 +411,10 @@ def _import(fields: _Fields, doc: Any, accounts: dict[str, Any]) -> ImportSettin
 def _write(fields: _Fields, doc: Any) -> WriteSettings:
     path = "write"
     doc = fields.section(
-        doc, path, ("concurrency", "batch_size", "max_retry_seconds", "max_write_units_per_s"), required=False
+        doc,
+        path,
+        ("concurrency", "batch_size", "max_retry_seconds", "max_write_units_per_s", "capacity_fraction"),
+        required=False,
     )
     concurrency = fields.get(doc, path, "concurrency", int, default=8)
     fields.check(1 <= concurrency <= 64, f"{path}.concurrency", "must be between 1 and 64")
@@ -402,19 +424,58 @@ def _write(fields: _Fields, doc: Any) -> WriteSettings:
     fields.check(max_retry > 0, f"{path}.max_retry_seconds", "must be positive")
     rate = fields.get(doc, path, "max_write_units_per_s", (int, float))
     fields.check(rate is None or rate > 0, f"{path}.max_write_units_per_s", "must be positive")
+    fraction = fields.get(doc, path, "capacity_fraction", (int, float), default=0.8)
+    fields.check(0 < fraction <= 1, f"{path}.capacity_fraction", "must be in (0, 1]")
     return WriteSettings(
         concurrency=concurrency,
         batch_size=batch_size,
         max_retry_seconds=float(max_retry),
         max_write_units_per_s=float(rate) if rate is not None else None,
+        capacity_fraction=float(fraction),
     )
+
+
+def _units(fields: _Fields, doc: dict[str, Any], path: str, name: str) -> int | None:
+    value: int | None = fields.get(doc, path, name, int)
+    fields.check(value is None or value >= 1, f"{path}.{name}", "must be a whole number of units, at least 1")
+    return value
+
+
+def _capacity(fields: _Fields, doc: Any) -> CapacitySettings:
+    path = "capacity"
+    doc = fields.section(doc, path, ("target", "source", "allow_delayed_restore", "wait_timeout_s"), required=False)
+    target = fields.section(
+        doc.get("target"),
+        f"{path}.target",
+        ("write_units", "index_write_units", "on_demand", "warm_write_units_per_s"),
+        required=False,
+    )
+    source = fields.section(doc.get("source"), f"{path}.source", ("read_units",), required=False)
+    settings = CapacitySettings(
+        write_units=_units(fields, target, f"{path}.target", "write_units"),
+        index_write_units=_units(fields, target, f"{path}.target", "index_write_units"),
+        on_demand=fields.get(target, f"{path}.target", "on_demand", bool, default=False),
+        warm_write_units_per_s=_units(fields, target, f"{path}.target", "warm_write_units_per_s"),
+        source_read_units=_units(fields, source, f"{path}.source", "read_units"),
+        allow_delayed_restore=fields.get(doc, path, "allow_delayed_restore", bool, default=False),
+        wait_timeout_s=float(fields.get(doc, path, "wait_timeout_s", (int, float), default=1800.0)),
+    )
+    fields.check(
+        not (settings.on_demand and (settings.write_units or settings.index_write_units)),
+        f"{path}.target",
+        "on_demand and write_units exclude each other: an on-demand table has no WCU to raise",
+    )
+    fields.check(settings.wait_timeout_s > 0, f"{path}.wait_timeout_s", "must be positive")
+    return settings
 
 
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     """Validate a parsed YAML document and build a :class:`JobConfig`."""
     fields = _Fields(where)
     top = fields.section(
-        doc, "config", ("run_id", "accounts", "source", "target", "write", "output", "spark", "mapping", "progress")
+        doc,
+        "config",
+        ("run_id", "accounts", "source", "target", "write", "output", "spark", "mapping", "progress", "capacity"),
     )
     run_id = fields.get(top, "", "run_id", str)
     if run_id is not None:
@@ -458,6 +519,12 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         log_every_s=float(fields.get(progress_doc, "progress", "log_every_s", (int, float), default=30.0)),
         cloudwatch_namespace=fields.get(progress_doc, "progress", "cloudwatch_namespace", str),
     )
+    capacity = _capacity(fields, top.get("capacity"))
+    fields.check(
+        not (target_mode == "import" and capacity.changes_target),
+        "capacity",
+        "target.mode import creates the table with target.import's capacity; raise nothing on it",
+    )
     mapping = MappingSpec()
     try:
         mapping = parse_mapping(top.get("mapping"))
@@ -483,6 +550,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         scan=scan,
         target_mode=target_mode,
         import_settings=import_settings,
+        capacity=capacity,
         path=where,
         raw=doc,
     )

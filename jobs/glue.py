@@ -51,3 +51,6 @@ def migrate_main(argv: Sequence[str]) -> int:
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:  # SIGTERM from Glue, after the capacity was restored
+        print(f"interrupted: {interrupt}", file=sys.stderr)
+        return 130

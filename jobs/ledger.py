@@ -11,10 +11,13 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
+
+if TYPE_CHECKING:
+    from jobs.config import JobConfig
 
 LEDGER_FIELDS = ("read", "written", "filtered", "dead_lettered")
 
@@ -64,6 +67,8 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     dead_letter_uri: str | None = None
     target_import: dict[str, Any] | None = None  # target.mode import: ImportTable's own counts
+    write_units_per_s: float | None = None  # the writer's global budget (None: no limit)
+    write_budget_source: str = ""
 
     @classmethod
     def from_files(
@@ -125,20 +130,36 @@ class LedgerStore:
     bucket: str
     prefix: str  # ends with '/'
 
+    @classmethod
+    def for_run(cls, config: JobConfig) -> LedgerStore:
+        """The run's prefix ``<output.uri>/<run_id>/`` in the output account."""
+        bucket, prefix = config.run_prefix
+        return cls(config.account(config.output_account), bucket, prefix)
+
     def _put(self, key: str, body: str) -> None:
         aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=key, Body=body.encode("utf-8"))
 
-    def put_json(self, name: str, doc: dict[str, Any]) -> None:
-        """A small JSON document of the run's own (e.g. ``export.json``, ``import.json``)."""
-        self._put(self.prefix + name, json.dumps(doc, indent=2))
+    def put_text(self, name: str, body: str) -> str:
+        """Store a small object of the run (e.g. ``capacity.json``) under the run prefix; return its URI."""
+        self._put(self.prefix + name, body)
+        return f"s3://{self.bucket}/{self.prefix}{name}"
 
-    def get_json(self, name: str) -> dict[str, Any] | None:
+    def get_text(self, name: str) -> str | None:
+        """A small object of the run, or None when there is none."""
         s3 = aws.client(self.account, "s3")
         try:
-            doc: dict[str, Any] = json.loads(s3.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read())
+            body: bytes = s3.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
         except s3.exceptions.NoSuchKey:
             return None
-        return doc
+        return body.decode("utf-8")
+
+    def put_json(self, name: str, doc: dict[str, Any]) -> None:
+        """A small JSON document of the run's own (e.g. ``export.json``, ``import.json``)."""
+        self.put_text(name, json.dumps(doc, indent=2))
+
+    def get_json(self, name: str) -> dict[str, Any] | None:
+        text = self.get_text(name)
+        return None if text is None else dict(json.loads(text))
 
     def ledger_key(self, file_key: str) -> str:
         return f"{self.prefix}ledger/{file_token(file_key)}.json"

@@ -13,6 +13,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import aws, collisions, source, tables
+from jobs.capacity import tables as capacity_tables
+from jobs.capacity.budget import WriteBudget, write_budget
 from jobs.checks import KeySchema
 from jobs.config import JobConfig
 from jobs.errors import ConfigError, MigrationError, TerminalError
@@ -32,8 +34,7 @@ EXPORT_POINTER = "export.json"
 
 
 def ledger_store(config: JobConfig) -> LedgerStore:
-    bucket, prefix = config.run_prefix
-    return LedgerStore(config.account(config.output_account), bucket, prefix)
+    return LedgerStore.for_run(config)
 
 
 def manifest_uri(config: JobConfig) -> str:
@@ -138,10 +139,23 @@ def resolve_collisions(items: DataFrame, config: JobConfig, key_schema: KeySchem
     return collisions.mark_superseded(items, collisions.superseded(items, names))
 
 
+def write_budget_now(config: JobConfig) -> WriteBudget:
+    """The writer's global budget from the target's capacity in force now (after any raise)."""
+    try:
+        capacity = capacity_tables.describe(config.account(config.target_account), config.target_table)
+    except MigrationError:
+        capacity = None
+    return write_budget(config.write, capacity)
+
+
 def load_items(
-    items: DataFrame, config: JobConfig, key_schema: KeySchema, progress: ProgressAddress | None = None
+    items: DataFrame,
+    config: JobConfig,
+    key_schema: KeySchema,
+    budget: WriteBudget,
+    progress: ProgressAddress | None = None,
 ) -> list[FileResult]:
-    """Write the items; return one result per file (collected to the driver: small)."""
+    """Write the items within ``budget``; return one result per file (collected to the driver: small)."""
     write = config.write
     concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
     settings = LoadSettings(
@@ -152,7 +166,7 @@ def load_items(
             concurrency=write.concurrency,
             batch_size=write.batch_size,
             max_retry_seconds=write.max_retry_seconds,
-            write_units_per_s=per_task_rate(write.max_write_units_per_s, concurrent_tasks),
+            write_units_per_s=per_task_rate(budget.units_per_s, concurrent_tasks),
             progress=progress,
         ),
         ledger=ledger_store(config),
@@ -206,6 +220,8 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         len(items_from.files) - len(todo),
         len(todo),
     )
+    budget = write_budget_now(config)
+    log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
     if todo:
         try:
@@ -213,7 +229,7 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
             if collisions_possible(config, key_schema):
                 items = resolve_collisions(items, config, key_schema)
             with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
-                results = load_items(items, config, key_schema, monitor.address)
+                results = load_items(items, config, key_schema, budget, monitor.address)
         except MigrationError:
             raise
         except Exception as exc:  # Spark wraps task failures; surface our own message
@@ -226,6 +242,7 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         manifest_item_count=items_from.item_count,
         skipped=len(items_from.files) - len(todo),
     )
+    report.write_units_per_s, report.write_budget_source = budget.units_per_s, budget.source
     store.write_report(report)
     return report
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from jobs import tables
 from jobs.attrvalue import item_size, write_units
+from jobs.capacity.budget import write_budget
+from jobs.capacity.preview import CapacityPreview, TablePreview, finish_preview, preview_capacity, render_capacity
 from jobs.checks import item_problem
 from jobs.config import JobConfig
 from jobs.mapping.compile import sample_rows
@@ -52,25 +55,8 @@ class PlanReport:
     recommended: str | None = None
     target_table: str = ""
 
-
-def _rate(config: JobConfig) -> tuple[float | None, str]:
-    if config.write.max_write_units_per_s:
-        return config.write.max_write_units_per_s, "write.max_write_units_per_s"
-    try:
-        from jobs import aws
-
-        table = aws.client(config.account(config.target_account), "dynamodb").describe_table(
-            TableName=config.target_table
-        )["Table"]
-    except Exception:
-        return None, "unknown: the target table is not readable and write.max_write_units_per_s is not set"
-    provisioned = table.get("ProvisionedThroughput", {}).get("WriteCapacityUnits") or 0
-    if table.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST" and provisioned:
-        return float(provisioned), "the target table's provisioned WCU"
-    warm = table.get("WarmThroughput", {}).get("WriteUnitsPerSecond")
-    if warm:
-        return float(warm), "the target table's warm throughput"
-    return None, "unknown for an on-demand table without warm throughput; set write.max_write_units_per_s"
+    capacity: list[dict[str, Any]] = field(default_factory=list)
+    capacity_notes: list[str] = field(default_factory=list)
 
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
@@ -116,7 +102,10 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
         report.items_per_write_unit = round(len(units) / sum(units), 3)
         report.write_units_estimate = int(sum(units) / len(units) * item_count * kept)
         report.cost_usd_on_demand = round(report.write_units_estimate / 1e6 * PRICE_PER_MILLION_WRU, 2)
-    report.write_rate_wcu_per_s, report.rate_source = _rate(config)
+    now = datetime.now(UTC)
+    capacity = preview_capacity(config, now)
+    budget = write_budget(config.write, capacity.target_during)  # the same function the job uses
+    report.write_rate_wcu_per_s, report.rate_source = budget.units_per_s, budget.source
     if report.write_rate_wcu_per_s:
         report.seconds_estimate = round(report.write_units_estimate / report.write_rate_wcu_per_s, 1)
     report.new_target = config.target_mode == "import" or not tables.exists(
@@ -125,12 +114,15 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
     report.target_table = config.target_table
     if report.new_target:
         compare_paths(report, config)
+    finish_preview(capacity, now, report.seconds_estimate)
+    report.capacity = [asdict(t) for t in capacity.tables]
+    report.capacity_notes = capacity.notes
     return report
 
 
 def compare_paths(report: PlanReport, config: JobConfig) -> None:
     """For a table that does not exist yet: batch writes against ImportTable, in cost and time."""
-    rate = config.write.max_write_units_per_s or NEW_TABLE_WRU_PER_S
+    rate = report.write_rate_wcu_per_s or NEW_TABLE_WRU_PER_S * config.write.capacity_fraction
     gigabytes = report.total_bytes_estimate / 1e9
     write: dict[str, Any] = {
         "path": "write",
@@ -146,6 +138,10 @@ def compare_paths(report: PlanReport, config: JobConfig) -> None:
     }
     report.paths = [write, imported]
     report.recommended = "import" if float(imported["cost_usd"]) <= float(write["cost_usd"]) else "write"
+
+
+def capacity_preview_of(report: PlanReport) -> CapacityPreview:
+    return CapacityPreview(tables=[TablePreview(**t) for t in report.capacity], notes=report.capacity_notes)
 
 
 def render(report: PlanReport) -> str:
@@ -169,7 +165,8 @@ def render(report: PlanReport) -> str:
             f"~{report.seconds_estimate:,.0f} s ({report.seconds_estimate / 3600:.2f} h)"
         )
     else:
-        lines.append(f"  time: {report.rate_source}")
+        lines.append(f"  time: unknown; write rate: {report.rate_source}")
+    lines += render_capacity(capacity_preview_of(report))
     if report.new_target:
         lines.append(f"  {report.target_table!r} is a new table: batch writes or ImportTable")
         for path in report.paths:

@@ -25,7 +25,7 @@ from jobs.checks import item_problem
 from jobs.config import JobConfig
 from jobs.ledger import FileResult, RunReport
 from jobs.mapping.compile import sample_rows
-from jobs.pipeline import compiled_mapping, ledger_store, open_source
+from jobs.pipeline import compiled_mapping, ledger_store, open_source, write_budget_now
 from jobs.write import Entry, PartitionWriter, WriterSettings, item_body
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ def _replay_file(
             key_names=tuple(n for n, _t in key_schema),
             concurrency=config.write.concurrency,
             max_retry_seconds=config.write.max_retry_seconds,
+            write_units_per_s=write_budget_now(config).units_per_s,  # one writer on the driver
         )
     )
     try:

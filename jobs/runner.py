@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -40,14 +41,32 @@ def summarize(report: RunReport) -> str:
 
 
 def run_and_report(config: JobConfig, report_path: str | None = None) -> int:
-    """Run the job; print the summary and the report; exit 0 only when everything reconciles."""
+    """Run the job inside the capacity guard; print the summary and the report.
+
+    Exit 0 only when everything reconciles and any capacity raised for the run is restored.
+    """
+    from jobs.capacity.guard import CapacityGuard
     from jobs.pipeline import run_migration
     from jobs.spark import get_spark
 
-    report = run_migration(config, get_spark())
+    spark = get_spark()
+    guard = CapacityGuard(config)
+    with guard:
+        try:
+            report = run_migration(config, spark)
+        except BaseException:
+            with contextlib.suppress(Exception):  # stop the writers before capacity is lowered
+                spark.sparkContext.cancelAllJobs()
+            raise
     if report_path:
         Path(report_path).parent.mkdir(parents=True, exist_ok=True)
         Path(report_path).write_text(report.to_json())
     print(summarize(report), file=sys.stderr)
+    outcome = guard.outcome
+    restored = outcome is None or outcome.complete
+    if outcome is not None and not outcome.complete:
+        print("capacity NOT restored: " + "; ".join(outcome.lines), file=sys.stderr)
+        # A restore that only waits for AWS's decrease limit was accepted with allow_delayed_restore.
+        restored = outcome.blocked_only and config.capacity.allow_delayed_restore
     print(report.to_json())
-    return 0 if report.success else 1
+    return 0 if report.success and restored else 1

@@ -200,18 +200,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             assert report.success and report.items_written == items, report.errors
             e2e.append(items / seconds)
             if run == 0:  # validation of the same items, against the time their migration took
-                from jobs.validate.run import ValidationOptions, validate
-
-                checked_s, checked = _timed(
-                    partial(validate, config, output / "validation", ValidationOptions(read_units_per_s=None), spark)
-                )
-                assert checked.success, checked.failed_expectations
-                results["validation"] = {
-                    "items": items,
-                    "seconds": round(checked_s, 1),
-                    "migration_seconds": round(seconds, 1),
-                    "ratio_to_migration": round(checked_s / seconds, 2),
-                }
+                results["validation"] = validation_timing(config, spark, output, items, seconds)
             print(
                 f"[bench] run {run + 1}/{runs}: raw {raw[-1]:,.0f}/s, seed {seed[-1]:,.0f}/s, "
                 f"write phase {phase[-1]:,.0f}/s, end to end {e2e[-1]:,.0f}/s",
@@ -230,12 +219,33 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             "end_to_end / raw_ceiling": round(med["end_to_end"] / med["raw_ceiling"], 3),
             "end_to_end / seed_method": round(med["end_to_end"] / med["seed_method"], 2),
         }
-        results["memory"] = _memory(running, spark, doc, items, big_items)
+        results["memory"] = _memory(running, spark, doc, items, big_items, output)
     (output / "bench.json").write_text(json.dumps(results, indent=2))
     return results
 
 
-def _memory(running: stack.Stack, spark: Any, doc: dict[str, Any], small: int, big: int) -> dict[str, Any]:
+def validation_timing(config: Any, spark: Any, output: Path, items: int, migration_s: float) -> dict[str, Any]:
+    """Validate a run just migrated (unpaced scan), timed against that migration."""
+    from jobs.validate.run import ValidationOptions, validate
+
+    checked_s, checked = _timed(
+        partial(validate, config, output / f"validation-{items}", ValidationOptions(read_units_per_s=None), spark)
+    )
+    assert checked.success, checked.failed_expectations
+    timing = {
+        "items": items,
+        "seconds": round(checked_s, 1),
+        "migration_seconds": round(migration_s, 1),
+        "ratio_to_migration": round(checked_s / migration_s, 2),
+        "phases_s": checked.timings,
+    }
+    print(f"[bench] validation of {items:,} items: {checked_s:.1f}s vs migration {migration_s:.1f}s", file=sys.stderr)
+    return timing
+
+
+def _memory(
+    running: stack.Stack, spark: Any, doc: dict[str, Any], small: int, big: int, output: Path
+) -> dict[str, Any]:
     """Peak driver RSS migrating ``small`` items (already exported above) and then ``big`` items."""
     memory: dict[str, Any] = {}
     for size, source in ((small, "bench-source"), (big, "bench-source-big")):
@@ -261,6 +271,8 @@ def _memory(running: stack.Stack, spark: Any, doc: dict[str, Any], small: int, b
             "end_to_end_items_per_s": round(size / seconds, 1),
             "files": report.files_total,
         }
+        if size == big:  # issue 5's yardstick: validating 1M items against migrating them
+            memory[str(size)]["validation"] = validation_timing(config, spark, output, size, seconds)
         print(
             f"[bench] {size:,} items: driver peak {memory[str(size)]['driver_python_peak_mb']} MB, "
             f"{size / seconds:,.0f} items/s",
@@ -287,13 +299,13 @@ def render(results: dict[str, Any]) -> str:
     for name, ratio in results["ratios"].items():
         lines.append(f"{name:<34}{ratio:>16}")
     lines.append("")
-    if "validation" in results:
-        v = results["validation"]
+    timings = [results.get("validation")] + [m.get("validation") for m in results["memory"].values()]
+    for v in filter(None, timings):
         lines.append(
             f"{'validation / migration time':<34}{v['ratio_to_migration']:>16}   "
             f"({v['seconds']} s vs {v['migration_seconds']} s for {v['items']:,} items)"
         )
-        lines.append("")
+    lines.append("")
     for size, mem in results["memory"].items():
         lines.append(
             f"{int(size):>12,} items: driver peak RSS {mem['driver_python_peak_mb']} MB, "

@@ -15,24 +15,13 @@ from jobs.capacity.changes import Request, without_reported_values
 from jobs.capacity.model import TableCapacity, from_description
 from jobs.capacity.rules import Limits, provisioned_units
 from jobs.errors import TerminalError, TransientError
+from jobs.tables import describe as table_description
 
 log = logging.getLogger(__name__)
 
 
-def _describe_raw(account: AccountSpec, table: str) -> dict[str, Any]:
-    ddb = aws.client(account, "dynamodb")
-    try:
-        answer: dict[str, Any] = ddb.describe_table(TableName=table)["Table"]
-    except ddb.exceptions.ResourceNotFoundException:
-        raise TerminalError(
-            f"table {table!r} does not exist in account '{account.name}'",
-            hint="create it first, or check the table name in the config",
-        ) from None
-    return answer
-
-
 def describe(account: AccountSpec, table: str) -> TableCapacity:
-    return from_description(_describe_raw(account, table))
+    return from_description(table_description(account, table))
 
 
 def _reported_index_units(table: dict[str, Any]) -> dict[str, tuple[int, int]]:
@@ -65,7 +54,7 @@ def wait_active(account: AccountSpec, table: str, timeout_s: float, poll_s: floa
 def update(account: AccountSpec, table: str, request: Request, timeout_s: float) -> TableCapacity:
     """Send one UpdateTable request and wait until it has taken effect."""
     wait_active(account, table, timeout_s)
-    request = without_reported_values(request, _reported_index_units(_describe_raw(account, table)))
+    request = without_reported_values(request, _reported_index_units(table_description(account, table)))
     if not request:
         return describe(account, table)
     try:

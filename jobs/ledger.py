@@ -186,8 +186,8 @@ class LedgerStore:
         self._put(self.ledger_key(result.file_key), json.dumps(entry))
 
     def finished_files(self) -> dict[str, FileResult]:
-        """Ledger entries of files finished without error, by data file key (read 10 at a time, botocore's connection pool:
-        a run of 100,000 files resumes in seconds, not minutes)."""
+        """Ledger entries of files finished without error, by data file key. Read 10 at a time
+        (botocore's connection pool), so a run of 100,000 files resumes in seconds, not minutes."""
         s3 = aws.client(self.account, "s3")
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{self.prefix}ledger/")
         keys = [obj["Key"] for page in pages for obj in page.get("Contents", [])]

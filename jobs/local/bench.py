@@ -32,7 +32,7 @@ from jobs import aws, tables
 from jobs.config import parse_config
 from jobs.export import request_export
 from jobs.local import demo, stack
-from jobs.pipeline import compiled_mapping, load_items, open_source, read_items, run_migration
+from jobs.pipeline import compiled_mapping, load_items, open_source, read_items, run_migration, write_budget_now
 from jobs.spark import get_spark
 
 KEYS = {
@@ -186,7 +186,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             )
             rows.count()
             key_schema = tables.key_schema(running.account("target"), config.target_table)
-            seconds, _ = _timed(partial(load_items, rows, config, key_schema))
+            seconds, _ = _timed(partial(load_items, rows, config, key_schema, write_budget_now(config)))
             rows.unpersist()
             phase.append(items / seconds)
             doc_e2e = {

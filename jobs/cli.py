@@ -76,6 +76,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         args.target_export,
         args.max_samples,
         read_units_per_s=args.max_read_units,
+        recompute_expected=args.recompute_expected,
     )
 
 
@@ -151,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--target-export", help="s3://.../manifest-summary.json of an export of the target")
     val.add_argument("--max-samples", type=int, default=20, help="sample keys per class in validation.json")
     val.add_argument("--max-read-units", type=float, default=2000.0, help="scan budget in RCU/s over all segments")
+    val.add_argument(
+        "--recompute-expected",
+        action="store_true",
+        help="re-read and map the source for the expected side, even when the run stored its digests",
+    )
     val.set_defaults(handler=_cmd_validate)
 
     plan = with_config("plan", "dry run: sample, map and estimate size, write units, cost and time; writes nothing")

@@ -162,6 +162,13 @@ class LedgerStore:
         text = self.get_text(name)
         return None if text is None else dict(json.loads(text))
 
+    def digest_key(self, file_key: str) -> str:
+        """Digests (ADR 5) of the items the load sent for a file: validation's expected side."""
+        return f"{self.prefix}digests/{file_token(file_key)}.arrow"
+
+    def record_digests(self, file_key: str, data: bytes) -> None:
+        aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=self.digest_key(file_key), Body=data)
+
     def ledger_key(self, file_key: str) -> str:
         return f"{self.prefix}ledger/{file_token(file_key)}.json"
 

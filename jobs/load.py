@@ -16,6 +16,8 @@ import pyarrow as pa
 from jobs.checks import KeySchema, item_problem
 from jobs.ledger import FileResult, LedgerStore
 from jobs.read import TRAILER_LINE
+from jobs.validate.canonical import canonical_wire
+from jobs.validate.digest import DigestBuilder, DigestSettings, to_ipc
 from jobs.write import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
 
 RESULT_SCHEMA = pa.schema(
@@ -45,14 +47,16 @@ class LoadSettings:
     writer: WriterSettings
     ledger: LedgerStore
     key_schema: KeySchema = ()
+    digests: DigestSettings | None = None  # also store each finished file's item digests (validation)
 
 
 class _FileAccount:
     """Counts for the file currently streaming through the partition."""
 
-    def __init__(self, file_key: str) -> None:
+    def __init__(self, file_key: str, digests: DigestSettings | None) -> None:
         self.result = FileResult(file_key=file_key)
         self.dead: list[DeadLetter] = []
+        self.digests = DigestBuilder(digests) if digests else None
 
 
 def dead_record(row: dict[str, Any]) -> DeadLetter:
@@ -73,7 +77,7 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
             for index, file_key in enumerate(columns["file_key"]):
                 account = files.get(file_key)
                 if account is None:
-                    account = files[file_key] = _FileAccount(file_key)
+                    account = files[file_key] = _FileAccount(file_key, settings.digests)
                 line_no = columns["line_no"][index]
                 if line_no == TRAILER_LINE:
                     finished.append(_finish(writer, settings.ledger, account, columns["dead_reason"][index]))
@@ -91,6 +95,10 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
                     problem = item_problem(dict(pairs), body, settings.key_schema)
                     if problem is None:
                         writer.add(Entry(file_key, line_no, body, pairs))
+                        if account.digests is not None:
+                            account.digests.add_canonical(
+                                file_key, line_no, {n: canonical_wire(t, n) for n, t in pairs}
+                            )
                     else:
                         account.dead.append(DeadLetter(file_key, line_no, "write", *problem, as_json(body)))
         writer.flush()
@@ -126,5 +134,7 @@ def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount,
     else:
         ledger.clear_dead_letters(result.file_key)  # left by an earlier attempt at this file
     if result.error is None:
+        if account.digests is not None:  # before the ledger marks the file done
+            ledger.record_digests(result.file_key, to_ipc(account.digests.batch()))
         ledger.record_file(result)
     return result

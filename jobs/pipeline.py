@@ -26,6 +26,7 @@ from jobs.progress import ProgressAddress, ProgressMonitor, cloudwatch_publisher
 from jobs.rate import per_task_rate
 from jobs.read import TRAILER_LINE
 from jobs.source import Source
+from jobs.validate.digest import DigestSettings
 from jobs.write import WriterSettings
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def load_items(
         ),
         ledger=ledger_store(config),
         key_schema=key_schema,
+        digests=DigestSettings(tuple(n for n, _t in key_schema)),
     )
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]

@@ -26,6 +26,7 @@ from jobs.config import JobConfig
 from jobs.ledger import FileResult, RunReport
 from jobs.mapping.compile import sample_rows
 from jobs.pipeline import compiled_mapping, ledger_store, open_source, write_budget_now
+from jobs.validate.sides import DIGESTS_STALE
 from jobs.write import Entry, PartitionWriter, WriterSettings, item_body
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
             result.filtered += filtered
             result.dead_lettered = len(kept)
             store.record_file(result)
+    if outcome.written:  # the load's stored digests no longer list everything the target should hold
+        store.put_json(DIGESTS_STALE, {"reason": f"dlq replay wrote {outcome.written} items"})
     outcome.report = _rebuild_report(config, len(items_from.files), items_from.item_count)
     return outcome
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from jobs.validate.canonical import ItemDigest, canonical_text, canonical_wire, digest_canonical
+from jobs.validate.canonical import ItemDigest, canonical_text, canonical_wire, digest_canonical, sampled
 
 DIGEST_SCHEMA = pa.schema(
     [
@@ -117,3 +117,51 @@ def digest_rows(batches: Iterator[pa.RecordBatch], settings: DigestSettings) -> 
                 )
         if len(builder):
             yield builder.batch()
+
+
+def to_ipc(batch: pa.RecordBatch) -> bytes:
+    """One file's digest rows as an Arrow IPC stream (what the load stores per finished file)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, DIGEST_SCHEMA) as writer:
+        writer.write_batch(batch)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def narrowed(batch: pa.RecordBatch, settings: DigestSettings) -> pa.RecordBatch:
+    """Stored full digests cut down to what this validation asks for (sample, keys only)."""
+    if settings.fraction < 1.0:
+        keep = [h is not None and sampled(h, settings.fraction) for h in _python_list(batch.column("key_hash"))]
+        batch = batch.filter(pa.array(keep, pa.bool_()))
+    if settings.keys_only:
+        nulls = {
+            name: pa.nulls(batch.num_rows, DIGEST_SCHEMA.field(name).type) for name in ("content_hash", "attributes")
+        }
+        batch = pa.RecordBatch.from_arrays(
+            [nulls.get(name, batch.column(name)) for name in DIGEST_SCHEMA.names], schema=DIGEST_SCHEMA
+        )
+    return batch
+
+
+def from_ipc(data: bytes, settings: DigestSettings) -> Iterator[pa.RecordBatch]:
+    with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
+        for batch in reader:
+            yield narrowed(batch, settings)
+
+
+@dataclass(frozen=True)
+class StoredDigests:
+    """Where a run's stored digests are; picklable."""
+
+    account: Any  # AccountSpec of the run's output
+    bucket: str
+    settings: DigestSettings
+
+
+def read_stored(batches: Iterator[pa.RecordBatch], stored: StoredDigests) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` body: digest object keys in, their digest rows out."""
+    from jobs import aws
+
+    s3 = aws.client(stored.account, "s3")
+    for batch in batches:
+        for key in batch.column("key").to_pylist():
+            yield from from_ipc(s3.get_object(Bucket=stored.bucket, Key=key)["Body"].read(), stored.settings)

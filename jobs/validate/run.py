@@ -53,6 +53,7 @@ class ValidationOptions:
     segments: int | None = None  # parallel scan segments; default: 2 per Spark core
     read_units_per_s: float | None = DEFAULT_READ_UNITS_PER_S  # the whole scan's budget; None: unpaced
     max_value_chars: int = 400
+    recompute_expected: bool = False  # re-read the source even when the run stored its digests
 
     @property
     def mode(self) -> str:
@@ -98,6 +99,7 @@ def _sides(spark: SparkSession, config: JobConfig, options: ValidationOptions) -
             segments=segments,
             read_units_per_s=options.read_units_per_s,
         ),
+        recompute_expected=options.recompute_expected,
     )
 
 
@@ -165,7 +167,7 @@ def validate(
     clock = _Stopwatch()
     spark = spark or get_spark()
     inputs = _sides(spark, config, options)
-    expected, actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
+    (expected, expected_from), actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
     result = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         summary = compare.summarize(result, options.max_samples)
@@ -196,7 +198,8 @@ def validate(
                 timings=clock.timings(),
                 data_docs=_published(report_dir, index),
                 sample_fraction=options.sample,
-                notes=["keys only: item contents were not compared"] if options.keys_only else [],
+                notes=[f"expected: {expected_from}"]
+                + (["keys only: item contents were not compared"] if options.keys_only else []),
             )
             (local / REPORT_NAME).write_text(outcome.to_json(), encoding="utf-8")
     finally:
@@ -295,8 +298,17 @@ def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--max-read-units", "--max_read_units", dest="read_units", type=float, default=DEFAULT_READ_UNITS_PER_S
     )
+    parser.add_argument(
+        "--recompute-expected",
+        "--recompute_expected",
+        dest="recompute_expected",
+        nargs="?",
+        const="true",
+        default="false",
+    )
     args, _others = parser.parse_known_args(list(argv))
     args.keys_only = _flag(args.keys_only)
+    args.recompute_expected = _flag(args.recompute_expected)
     common = parse_glue_args(argv)
     args.config, args.run_id, args.workflow_run_id = common.config, common.run_id, common.workflow_run_id
     return args
@@ -317,6 +329,7 @@ def validate_glue_main(argv: Sequence[str]) -> int:
             args.target_export,
             args.max_samples,
             read_units_per_s=args.read_units,
+            recompute_expected=args.recompute_expected,
         )
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)

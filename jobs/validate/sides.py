@@ -23,7 +23,7 @@ from jobs.pipeline import ledger_store, mapped_items, read_items, resolve_collis
 from jobs.read import TRAILER_LINE
 from jobs.source import Source
 from jobs.validate.canonical import key_text
-from jobs.validate.digest import SPARK_DIGEST_SCHEMA, DigestSettings, digest_rows
+from jobs.validate.digest import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
 from jobs.validate.scan import ScanSettings, get_items, scan_digests
 
 Place = tuple[str, int]  # (export data file key, line number)
@@ -39,6 +39,7 @@ class Sides:
     digest: DigestSettings
     scan: ScanSettings
     target_export: Source | None = None
+    recompute_expected: bool = False  # re-read the source even when the run stored its digests
 
 
 def expected_items(spark: SparkSession, config: JobConfig, items_from: Source, files: list[Any]) -> DataFrame:
@@ -84,12 +85,41 @@ def _without(items: DataFrame, places: list[Place]) -> DataFrame:
     return items.join(F.broadcast(table), ["file_key", "line_no"], "left_anti")
 
 
-def expected_digests(spark: SparkSession, sides: Sides) -> DataFrame:
+DIGESTS_STALE = "digests-stale.json"  # written by `dlq replay`: items were written after the load
+
+
+def stored_expected(spark: SparkSession, sides: Sides) -> DataFrame | None:
+    """The digests the load stored for every unit it finished, or None when any is missing
+    (import mode, an unfinished run, a replay since), and the source must be read again."""
+    store = ledger_store(sides.config)
+    if sides.recompute_expected or store.get_json(DIGESTS_STALE) is not None:
+        return None
+    wanted = [f.key for f in sides.source.files]
+    if not set(wanted) <= set(store.finished_files()):
+        return None
+    s3 = aws.client(store.account, "s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=f"{store.prefix}digests/")
+    present = {obj["Key"] for page in pages for obj in page.get("Contents", [])}
+    keys = [store.digest_key(k) for k in wanted]
+    if not set(keys) <= present:
+        return None
+    slices = max(1, min(len(keys), 2 * spark.sparkContext.defaultParallelism))
+    objects = spark.createDataFrame(spark.sparkContext.parallelize([(k,) for k in keys], slices), "key string")
+    stored = StoredDigests(store.account, store.bucket, sides.digest)
+    return objects.mapInArrow(partial(read_stored, stored=stored), SPARK_DIGEST_SCHEMA)
+
+
+def expected_digests(spark: SparkSession, sides: Sides) -> tuple[DataFrame, str]:
+    """Expected digest rows, and where they came from."""
     config = sides.config
+    stored = stored_expected(spark, sides)
+    if stored is not None:
+        return _without(stored, dead_lettered(config)), "digests stored by the run for every finished unit"
     items = expected_items(spark, config, sides.source, sides.source.files)
     if config.mapping.collision_policy == "keep_latest":
         items = resolve_collisions(items, config, sides.key_schema)
-    return _digests(_without(_digest_input(items, False), dead_lettered(config)), sides.digest)
+    digests = _digests(_without(_digest_input(items, False), dead_lettered(config)), sides.digest)
+    return digests, "the source read again and mapped"
 
 
 def actual_digests(spark: SparkSession, sides: Sides) -> DataFrame:

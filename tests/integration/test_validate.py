@@ -247,6 +247,23 @@ def test_each_damage_is_caught_and_named(damaged_report, migrated):
         "Every content hash matches: expected and target items are equal",
     }
     assert report["ledger"]["status"] == "reconciled"
+    assert report["notes"][0] == "expected: digests stored by the run for every finished unit"
+
+
+def test_re_reading_the_source_finds_exactly_the_same_damage(damaged_report, migrated, spark, tmp_path):
+    """The expected side from the source itself (``--recompute-expected``) agrees with the
+    digests the load stored, class by class and key by key."""
+    stored = _read(damaged_report[1])
+    options = ValidationOptions(recompute_expected=True)
+    result = validate(migrated.damaged, tmp_path / "recomputed", options, spark)
+    report = _read(tmp_path / "recomputed")
+    assert report["notes"][0] == "expected: the source read again and mapped"
+    assert not result.success and report["counts"] == stored["counts"]
+    assert report["mismatched_attributes"] == stored["mismatched_attributes"]
+    for kind in ("missing_in_target", "unexpected_in_target", "content_mismatch"):
+        assert sorted(json.dumps(s["key"], sort_keys=True) for s in report["samples"][kind]) == sorted(
+            json.dumps(s["key"], sort_keys=True) for s in stored["samples"][kind]
+        )
 
 
 def _visible_text(dom: str) -> str:

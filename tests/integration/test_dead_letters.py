@@ -17,8 +17,10 @@ from jobs.replay import replay
 from .conftest import s3
 
 pytestmark = pytest.mark.integration
-PK_ONLY = {"KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
-           "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}]}
+PK_ONLY = {
+    "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
+}
 
 
 def _dead_letters(local_stack, config) -> list[dict]:
@@ -42,15 +44,22 @@ def _setup(local_stack, source_table, names, items, mapping):
     return doc, config
 
 
-def test_oversize_item_and_bad_key_are_dead_lettered_and_the_rest_written(local_stack, buckets, spark,
-                                                                         source_table, names):
+def test_oversize_item_and_bad_key_are_dead_lettered_and_the_rest_written(
+    local_stack, buckets, spark, source_table, names
+):
     items = [{**datagen.make_item(i), "code": {"S": f"c{i}"}} for i in range(80)]
     items[10]["big"] = {"S": "x" * 250_000}  # fits the source; 500 KB once the mapping doubles it
     del items[20]["code"]  # no key after the mapping
-    _doc, config = _setup(local_stack, source_table, names, items, {
-        "key": {"PK": "concat('K#', code)"},
-        "derive": {"big": "concat(big, big)"},
-    })
+    _doc, config = _setup(
+        local_stack,
+        source_table,
+        names,
+        items,
+        {
+            "key": {"PK": "concat('K#', code)"},
+            "derive": {"big": "concat(big, big)"},
+        },
+    )
     report = run_migration(config, spark)
     assert not report.success and report.reconciled
     assert (report.items_written, report.items_dead_lettered) == (78, 2)
@@ -67,8 +76,9 @@ def test_replay_after_fixing_the_mapping(local_stack, buckets, spark, source_tab
         items[i]["qty"] = {"S": "three"}
     for i in set(range(40)) - {3, 7, 11}:
         items[i]["qty"] = {"S": str(i)}
-    doc, config = _setup(local_stack, source_table, names, items, {
-        "key": {"PK": "concat('K#', code)"}, "cast": {"qty": "N"}})
+    doc, config = _setup(
+        local_stack, source_table, names, items, {"key": {"PK": "concat('K#', code)"}, "cast": {"qty": "N"}}
+    )
     first = run_migration(config, spark)
     assert (first.items_written, first.items_dead_lettered) == (37, 3)
     assert {d["stage"] for d in _dead_letters(local_stack, config)} == {"mapping"}

@@ -51,7 +51,8 @@ def test_30_percent_throttling_and_500s_lose_and_corrupt_nothing(local_stack, bu
     assert report.throttles >= proxy.counts["throttled"] * 0.9  # every injected throttle was seen and retried
     assert (report.items_written, report.items_dead_lettered) == (1500, 0)
     assert by_key(tables.scan_items(local_stack.account("target"), target)) == by_key(
-        tables.scan_items(local_stack.account("source"), source))
+        tables.scan_items(local_stack.account("source"), source)
+    )
 
 
 def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, source_table, names, tmp_path):
@@ -81,18 +82,21 @@ def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, sourc
         victim.wait(timeout=30)
     done_before = _ledger_entries(local_stack, config)
     assert done_before < 13
-    rerun = subprocess.run([*command, "--report", str(tmp_path / "report.json")], capture_output=True, text=True,
-                           timeout=600)
+    rerun = subprocess.run(
+        [*command, "--report", str(tmp_path / "report.json")], capture_output=True, text=True, timeout=600
+    )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["files_skipped"] >= done_before and report["files_done"] == report["files_total"] == 13
     assert report["items_read"] == report["items_written"] == 2400
     assert by_key(tables.scan_items(local_stack.account("target"), target)) == by_key(
-        tables.scan_items(local_stack.account("source"), source))
+        tables.scan_items(local_stack.account("source"), source)
+    )
 
 
 def test_target_stopped_mid_write_fails_clearly_then_rerun_completes(
-        local_stack, buckets, spark, source_table, names, stack_home, tmp_path):
+    local_stack, buckets, spark, source_table, names, stack_home, tmp_path
+):
     items = list(datagen.make_items(3000))
     source = source_table(items)
     target, run_id = names("tgt"), names("run")

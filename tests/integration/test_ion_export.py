@@ -38,5 +38,6 @@ def test_ion_and_json_exports_migrate_to_identical_targets(local_stack, buckets,
         report = run_migration(config, spark)
         assert report.success and report.items_written == 302, report.errors
         targets[fmt] = by_key(tables.scan_items(local_stack.account("target"), target))
-    assert targets["ION"] == targets["DYNAMODB_JSON"] == by_key(
-        tables.scan_items(local_stack.account("source"), source))
+    assert (
+        targets["ION"] == targets["DYNAMODB_JSON"] == by_key(tables.scan_items(local_stack.account("source"), source))
+    )

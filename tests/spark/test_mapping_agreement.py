@@ -157,7 +157,11 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     },
     "mismatch_and_overflow": {
         "types": {"n": "decimal(38,4)", "txt": "string"},
-        "derive": {"bigger": "n * 100000000000000000000", "shout": "concat(txt, '!')", "kept": "coalesce(legacy, 'none')"},
+        "derive": {
+            "bigger": "n * 100000000000000000000",
+            "shout": "concat(txt, '!')",
+            "kept": "coalesce(legacy, 'none')",
+        },
     },
     "binary": {"derive": {"raw": "bin", "from_text": {"expr": "txt", "type": "B"}, "size": "length(bin)"}},
 }

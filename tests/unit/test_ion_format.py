@@ -8,13 +8,21 @@ pytestmark = pytest.mark.unit
 
 
 def test_every_type_nested_reads_exactly():
-    line = ('$ion_1_0 {Item:{pk:"a",n:12345678901234567890123456789012345678.,f:1.5d-7,b:{{AAE=}},t:true,'
-            'z:null,ss:$dynamodb_SS::["x","y"],ns:$dynamodb_NS::[1.,2.50],bs:$dynamodb_BS::[{{AAE=}}],'
-            'l:[1.,"s",{{AA==}},[false]],m:{k:{j:[null, {deep:$dynamodb_NS::[-0.5]}]}}}}')
+    line = (
+        '$ion_1_0 {Item:{pk:"a",n:12345678901234567890123456789012345678.,f:1.5d-7,b:{{AAE=}},t:true,'
+        'z:null,ss:$dynamodb_SS::["x","y"],ns:$dynamodb_NS::[1.,2.50],bs:$dynamodb_BS::[{{AAE=}}],'
+        'l:[1.,"s",{{AA==}},[false]],m:{k:{j:[null, {deep:$dynamodb_NS::[-0.5]}]}}}}'
+    )
     assert line_to_item(line, "f:1") == {
-        "pk": {"S": "a"}, "n": {"N": "12345678901234567890123456789012345678"}, "f": {"N": "0.00000015"},
-        "b": {"B": "AAE="}, "t": {"BOOL": True}, "z": {"NULL": True}, "ss": {"SS": ["x", "y"]},
-        "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": ["AAE="]},
+        "pk": {"S": "a"},
+        "n": {"N": "12345678901234567890123456789012345678"},
+        "f": {"N": "0.00000015"},
+        "b": {"B": "AAE="},
+        "t": {"BOOL": True},
+        "z": {"NULL": True},
+        "ss": {"SS": ["x", "y"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "bs": {"BS": ["AAE="]},
         "l": {"L": [{"N": "1"}, {"S": "s"}, {"B": "AA=="}, {"L": [{"BOOL": False}]}]},
         "m": {"M": {"k": {"M": {"j": {"L": [{"NULL": True}, {"M": {"deep": {"NS": ["-0.5"]}}}]}}}}},
     }

@@ -133,10 +133,12 @@ class Follower:
         store: CheckpointStore,
         poll_interval_s: float = 1.0,
         on_results: OnResults | None = None,
+        on_caught_up: Callable[[float], None] | None = None,
     ) -> None:
         self.reader, self.replicator, self.store = reader, replicator, store
         self.poll_interval_s = poll_interval_s
         self.on_results = on_results
+        self.on_caught_up = on_caught_up
         self.checkpoints = store.load(reader.stream_arn)
         self.shards: dict[str, _Shard] = {}
         self.caught_up_at: float | None = None
@@ -194,6 +196,8 @@ class Follower:
                 continue
             if not progressed and all(s.caught_up for s in active):
                 self.caught_up_at = time.time()
+                if self.on_caught_up is not None:
+                    self.on_caught_up(self.caught_up_at)
                 if not follow:
                     break
             if not progressed:

@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -181,12 +182,17 @@ def replicator_for(config: JobConfig, plan: ReplicationPlan) -> Replicator:
     return Replicator(plan, config.account(config.target_account), sink)
 
 
-def follower_for(config: JobConfig, replicator: Replicator, on_results: OnResults | None = None) -> Follower:
+def follower_for(
+    config: JobConfig,
+    replicator: Replicator,
+    on_results: OnResults | None = None,
+    on_caught_up: Callable[[float], None] | None = None,
+) -> Follower:
     stream = source_stream(config)
     store = ledger_store(config)
     reader = StreamReader(config.account(config.source_account), stream.arn, config.replication.batch_size)
     checkpoints = CheckpointStore(store.account, store.bucket, store.prefix + CHECKPOINTS)
-    return Follower(reader, replicator, checkpoints, config.replication.poll_interval_s, on_results)
+    return Follower(reader, replicator, checkpoints, config.replication.poll_interval_s, on_results, on_caught_up)
 
 
 def prepare(config: JobConfig) -> ReplicationPlan:
@@ -210,13 +216,16 @@ def run_replication(
     follow: bool = False,
     stop: threading.Event | None = None,
     on_results: OnResults | None = None,
+    on_caught_up: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
-    """Apply the stream until caught up (``follow``: until ``stop``); return the statistics."""
+    """Apply the stream until caught up (``follow``: until ``stop``); return the statistics.
+    ``on_results`` sees every applied batch, ``on_caught_up`` every moment all shards are caught up."""
     plan = prepare(config)
     replicator = replicator_for(config, plan)
     try:
         started = time.monotonic()
-        summary = follower_for(config, replicator, on_results).run(follow=follow, stop=stop)
+        follower = follower_for(config, replicator, on_results, on_caught_up)
+        summary = follower.run(follow=follow, stop=stop)
         return {**summary, "elapsed_s": round(time.monotonic() - started, 3)}
     finally:
         replicator.close()

@@ -6,17 +6,22 @@ change never overrides what replication wrote."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
 
 from jobs import aws, tables
 from jobs.ddb_wire import DynamoWire
+from jobs.local.demo import ARTIFACT_BUCKET
+from jobs.local.faults import FaultProxy
+from jobs.local.stack import SECRET
 from jobs.mapping.item import resolve_access
 from jobs.mapping.spec import parse_mapping
-from jobs.streams.changes import Change, export_line, from_export_line
+from jobs.streams import handler as handler_module
+from jobs.streams.changes import Change, export_line, from_export_line, wire_item
 from jobs.streams.follow import StreamReader
-from jobs.streams.plan import ReplicationPlan, Replicator
+from jobs.streams.plan import DeadLetterSink, ReplicationPlan, Replicator
 from jobs.streams.replicate import VERSION_TABLE
 
 pytestmark = pytest.mark.integration
@@ -201,3 +206,97 @@ def test_a_key_that_moves_and_a_filter_that_flips_leave_no_stale_target_item(loc
     assert outcomes == ["applied", "applied", "applied", "filtered", "filtered", "applied", "applied"]
     only = {"PK": {"S": "C#di#o3"}, "customer": {"S": "di"}, "active": {"BOOL": True}}
     assert list(t.target_items().values()) == [only]
+
+
+def _lambda_event(changes_source: Tables) -> dict[str, Any]:
+    """The stream's records as Lambda delivers them: JSON, B as base64, times as epoch seconds."""
+    ddb = aws.client(changes_source.source_account, "dynamodb")
+    arn = ddb.describe_table(TableName=changes_source.source)["Table"]["LatestStreamArn"]
+    reader = StreamReader(changes_source.source_account, arn)
+    records = []
+    for shard in reader.shards():
+        page, _next = reader.records(reader.iterator(shard["ShardId"], None))
+        for record in page:
+            body = dict(record["dynamodb"])
+            body["ApproximateCreationDateTime"] = body["ApproximateCreationDateTime"].timestamp()
+            for image in ("Keys", "NewImage", "OldImage"):
+                if image in body:
+                    body[image] = wire_item(body[image])
+            records.append({**record, "dynamodb": body, "eventSourceARN": arn})
+    return json.loads(json.dumps({"Records": records}))
+
+
+@pytest.fixture
+def lambda_env(local_stack, buckets, monkeypatch):
+    """The function's environment, pointed at the local stack (static keys stand in for its role)."""
+
+    def configure(repl: Tables, dynamodb_endpoint: str, max_attempts: int = 3) -> None:
+        plan = repl.replicator().plan
+        plan = ReplicationPlan(**{**plan.__dict__, "max_attempts": max_attempts})
+        plan = ReplicationPlan(**{**plan.__dict__, "dead_letter_uri": f"s3://{ARTIFACT_BUCKET}/lambda/{repl.target}/"})
+        key = f"lambda/{repl.target}/plan.json"
+        aws.client(local_stack.account("target"), "s3").put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=plan.to_json())
+        monkeypatch.setenv("REPLICATION_PLAN_URI", f"s3://{ARTIFACT_BUCKET}/{key}")
+        monkeypatch.setenv("TARGET_REGION", "us-east-1")
+        endpoints = {"default": local_stack.moto_endpoint, "dynamodb": dynamodb_endpoint}
+        monkeypatch.setenv("TARGET_ENDPOINTS", json.dumps(endpoints))
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "target")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+        monkeypatch.setattr(handler_module, "_RUNTIME", None)
+
+    return configure
+
+
+def test_lambda_handler_applies_a_batch_and_a_second_delivery_changes_nothing(repl, local_stack, lambda_env):
+    repl.write("PutItem", Item={**_item("bin", 9, v=1), "raw": {"B": "AP8Q"}, "blobs": {"BS": ["AQ==", "Ag=="]}})
+    _history(repl)
+    lambda_env(repl, local_stack.dynamodb_endpoint)
+    event = _lambda_event(repl)
+    assert handler_module.handler(event, None) == {"batchItemFailures": []}
+    assert repl.target_items() == repl.source_items()
+    assert repl.target_items()[_key("bin", 9)]["raw"] == {"B": "AP8Q"}
+    snapshot = repl.target_items()
+    assert handler_module.handler(event, None) == {"batchItemFailures": []}  # Lambda delivers at least once
+    assert repl.target_items() == snapshot
+    assert handler_module._RUNTIME is not None
+    assert handler_module._RUNTIME.stats.outcomes == {"applied": 8, "superseded": 8}
+
+
+def test_lambda_handler_reports_changes_it_could_not_apply_as_batch_item_failures(repl, local_stack, lambda_env):
+    _history(repl)
+    event = _lambda_event(repl)
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+    with FaultProxy(local_stack.dynamodb_endpoint, throttle=1.0, only_operations=("TransactWriteItems",)) as proxy:
+        lambda_env(repl, proxy.url, max_attempts=2)
+        response = handler_module.handler(event, None)
+    assert sorted(f["itemIdentifier"] for f in response["batchItemFailures"]) == sorted(sequences)
+    assert proxy.counts["throttled"] == 2 * len(sequences)
+    assert repl.target_items() == {}
+    # Lambda retries the batch: now it goes through
+    lambda_env(repl, local_stack.dynamodb_endpoint)
+    assert handler_module.handler(event, None) == {"batchItemFailures": []}
+    assert repl.target_items() == repl.source_items()
+
+
+def test_lambda_handler_dead_letters_what_no_retry_can_fix(repl, local_stack, lambda_env):
+    """A change the mapping cannot map is written to the dead-letter prefix and not retried."""
+    repl.write("PutItem", Item=_item("ok", 1, v=5))
+    repl.write("PutItem", Item=_item("bad", 2, v="five"))
+    lambda_env(repl, local_stack.dynamodb_endpoint)
+    plan = handler_module.load_runtime(os.environ).plan  # the plan the function reads ...
+    mapped = ReplicationPlan(**{**plan.__dict__, "mapping": {"cast": {"v": "N"}}})  # ... with a cast
+    runtime = Replicator(
+        mapped,
+        handler_module.target_account(os.environ),
+        DeadLetterSink(local_stack.account("target"), mapped.dead_letter_uri),
+    )
+    response = handler_module.handle(_lambda_event(repl), runtime)
+    assert response == {"batchItemFailures": []}
+    assert list(repl.target_items()) == [_key("ok", 1)]
+    (uri,) = runtime.stats.dead_letters
+    bucket, key = uri[5:].split("/", 1)
+    body = aws.client(local_stack.account("target"), "s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    (letter,) = [json.loads(line) for line in body.splitlines()]
+    assert letter["stage"] == "mapping" and letter["error"] == "MappingFailed"
+    assert letter["reason"] == 'mapping.cast.v: cannot cast {"S":"five"} to N'
+    assert letter["item"]["NewImage"] == _item("bad", 2, v="five")

@@ -94,7 +94,7 @@ def _cmd_dlq(args: argparse.Namespace) -> int:
 def _cmd_replicate(args: argparse.Namespace) -> int:
     from jobs.streams.replicate import replicate_main
 
-    return replicate_main(_load(args), follow=args.follow, plan_only=args.write_plan)
+    return replicate_main(_load(args), follow=args.follow, plan_only=args.write_plan, redrive_queue=args.redrive_dlq)
 
 
 def _cmd_catch_up(args: argparse.Namespace) -> int:
@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = with_config("replicate", "apply the source table's stream to the target through the mapping")
     rep.add_argument("--follow", action="store_true", help="keep following the stream until Ctrl-C")
     rep.add_argument("--write-plan", action="store_true", help="only write the plan the Lambda function reads")
+    rep.add_argument("--redrive-dlq", metavar="QUEUE_URL", help="apply the batches the Lambda function gave up on")
     rep.set_defaults(handler=_cmd_replicate)
 
     catch = with_config("catch-up", "apply an incremental export of [--from, --to) through the mapping")

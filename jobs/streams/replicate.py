@@ -231,11 +231,21 @@ def run_replication(
         replicator.close()
 
 
-def replicate_main(config: JobConfig, follow: bool, plan_only: bool) -> int:
+def replicate_main(config: JobConfig, follow: bool, plan_only: bool, redrive_queue: str | None = None) -> int:
     """The CLI: 0 when every change was applied, 1 when some were dead-lettered."""
     if plan_only:
         print(write_plan(config, build_plan(config)))
         return 0
+    if redrive_queue:
+        from jobs.streams.redrive import redrive
+
+        replicator = replicator_for(config, prepare(config))
+        try:
+            summary = redrive(config, redrive_queue, replicator)
+        finally:
+            replicator.close()
+        print(json.dumps(summary, indent=2))
+        return 1 if summary["dead"] or summary["retry"] or summary["not_batch_descriptions"] else 0
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if follow else None
     try:

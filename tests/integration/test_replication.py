@@ -22,7 +22,10 @@ from jobs.streams import handler as handler_module
 from jobs.streams.changes import Change, export_line, from_export_line, wire_item
 from jobs.streams.follow import StreamReader
 from jobs.streams.plan import DeadLetterSink, ReplicationPlan, Replicator
+from jobs.streams.redrive import redrive
 from jobs.streams.replicate import VERSION_TABLE
+
+from .conftest import make_config
 
 pytestmark = pytest.mark.integration
 
@@ -300,3 +303,29 @@ def test_lambda_handler_dead_letters_what_no_retry_can_fix(repl, local_stack, la
     assert letter["stage"] == "mapping" and letter["error"] == "MappingFailed"
     assert letter["reason"] == 'mapping.cast.v: cannot cast {"S":"five"} to N'
     assert letter["item"]["NewImage"] == _item("bad", 2, v="five")
+
+
+def test_redrive_applies_the_batches_the_function_gave_up_on(repl, local_stack, buckets, names):
+    """An on-failure message (the batch's description, as Lambda sends it) is read back from the
+    stream and applied; a message that is not one stays in the queue."""
+    _history(repl)
+    changes = repl.records()
+    arn = aws.client(repl.source_account, "dynamodb").describe_table(TableName=repl.source)["Table"]["LatestStreamArn"]
+    sqs = aws.client(local_stack.account("source"), "sqs")
+    queue = sqs.create_queue(QueueName=names("replicator-dlq"))["QueueUrl"]
+    info = {
+        "shardId": changes[0].origin,
+        "startSequenceNumber": changes[0].position,
+        "endSequenceNumber": changes[3].position,  # a, a, b, b removed
+        "streamArn": arn,
+        "batchSize": 4,
+    }
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"requestContext": {}, "DDBStreamBatchInfo": info}))
+    sqs.send_message(QueueUrl=queue, MessageBody="something else")
+    config = make_config(local_stack, repl.source, repl.target, names("redrive"))
+    summary = redrive(config, queue, repl.replicator())
+    assert (summary["batches"], summary["applied"], summary["not_batch_descriptions"]) == (1, 4, 1)
+    assert list(repl.target_items()) == [_key("a", 1)]
+    assert repl.target_items()[_key("a", 1)] == _item("a", 1, v=2, note="second")
+    left = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert left["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"  # only the foreign one

@@ -195,8 +195,9 @@ def follower_for(
     return Follower(reader, replicator, checkpoints, config.replication.poll_interval_s, on_results, on_caught_up)
 
 
-def prepare(config: JobConfig) -> ReplicationPlan:
-    """Every check, then the plan written where the Lambda function reads it."""
+def prepare(config: JobConfig, version_table: bool = True) -> ReplicationPlan:
+    """Every check, then the plan written where the Lambda function reads it. The version table
+    is checked (or, on an emulator, created) unless it is Terraform's to create next."""
     stream = source_stream(config)
     if stream.view_type != "NEW_AND_OLD_IMAGES":
         raise TerminalError(
@@ -206,7 +207,8 @@ def prepare(config: JobConfig) -> ReplicationPlan:
     if _read_json(config, CHECKPOINTS) is None:
         check_order(config, stream)
     plan = build_plan(config)
-    ensure_version_table(config)
+    if version_table:
+        ensure_version_table(config)
     log.info("replication plan: %s", write_plan(config, plan))
     return plan
 
@@ -233,8 +235,8 @@ def run_replication(
 
 def replicate_main(config: JobConfig, follow: bool, plan_only: bool, redrive_queue: str | None = None) -> int:
     """The CLI: 0 when every change was applied, 1 when some were dead-lettered."""
-    if plan_only:
-        print(write_plan(config, build_plan(config)))
+    if plan_only:  # for the Lambda function: same checks, the version table comes with Terraform
+        print(write_plan(config, prepare(config, version_table=False)))
         return 0
     if redrive_queue:
         from jobs.streams.redrive import redrive

@@ -18,9 +18,7 @@ from jobs.aws import AccountSpec
 from jobs.errors import ConfigError
 from jobs.mapping.spec import MappingSpec, parse_mapping
 from jobs.s3uri import S3_URI as _S3_URI
-from jobs.s3uri import parse_s3_uri
-
-__all__ = ["JobConfig", "load_config", "parse_config", "parse_s3_uri"]
+from jobs.s3uri import parse_s3_uri as parse_s3_uri  # re-exported: callers import it from here
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")
 _TABLE_ARN = re.compile(r"^arn:aws[a-z\-]*:dynamodb:[a-z0-9\-]+:\d{12}:table/([A-Za-z0-9_.\-]{3,255})$")

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test unit lint package bench notebooks clean
+.PHONY: setup demo test unit lint package lambda bench notebooks clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ package: setup ## the jobs wheel and the Glue script bundle, into dist/
 	rm -rf dist && mkdir -p dist
 	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
 	$(BIN)/python -m zipfile -c dist/glue_scripts.zip glue_scripts/*.py
+
+lambda: setup ## the stream replicator's Lambda package, dist/replicator.zip
+	$(BIN)/python -m jobs.streams.package dist/replicator.zip
 
 bench: setup ## throughput ratios and driver memory on the local stack (medians of BENCH_RUNS=3)
 	set -o pipefail; mkdir -p bench-output && $(BIN)/python -m jobs.local.bench | tee bench-output/bench.txt

@@ -112,6 +112,24 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
     return restore_main(_load(args), force=args.force)
 
 
+def _cmd_replicate(args: argparse.Namespace) -> int:
+    from jobs.streams.replicate import replicate_main
+
+    return replicate_main(_load(args), follow=args.follow, plan_only=args.write_plan, redrive_queue=args.redrive_dlq)
+
+
+def _cmd_catch_up(args: argparse.Namespace) -> int:
+    from jobs.streams.catchup import catch_up_main
+
+    return catch_up_main(_load(args), args.from_time, args.to_time, args.manifest)
+
+
+def _cmd_cutover(args: argparse.Namespace) -> int:
+    from jobs.streams.cutover import cutover_main
+
+    return cutover_main(_load(args), args.report_dir, yes=args.yes, drain=not args.no_drain)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
@@ -170,6 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--role", action="append", help="also delete this IAM role (must be tagged temporary)")
     clean.add_argument("--yes", action="store_true", help="really delete; without it, only list")
     clean.set_defaults(handler=_cmd_cleanup)
+    rep = with_config("replicate", "apply the source table's stream to the target through the mapping")
+    rep.add_argument("--follow", action="store_true", help="keep following the stream until Ctrl-C")
+    rep.add_argument("--write-plan", action="store_true", help="only write the plan the Lambda function reads")
+    rep.add_argument("--redrive-dlq", metavar="QUEUE_URL", help="apply the batches the Lambda function gave up on")
+    rep.set_defaults(handler=_cmd_replicate)
+
+    catch = with_config("catch-up", "apply an incremental export of [--from, --to) through the mapping")
+    catch.add_argument("--from", dest="from_time", help="start of the window (ISO 8601 or epoch seconds)")
+    catch.add_argument("--to", dest="to_time", help="end of the window, exclusive")
+    catch.add_argument("--manifest", help="s3://.../manifest-summary.json of an existing incremental export")
+    catch.set_defaults(handler=_cmd_catch_up)
+
+    cut = with_config("cutover", "report the lag, stop the writers, drain, validate, print go/no-go")
+    cut.add_argument("--yes", action="store_true", help="writes to the source have stopped: do not ask")
+    cut.add_argument("--report-dir", required=True, help="local folder or s3:// prefix for the validation report")
+    cut.add_argument("--no-drain", action="store_true", help="the Lambda function drains the stream, not this command")
+    cut.set_defaults(handler=_cmd_cutover)
 
     dlq = commands.add_parser("dlq", help="dead letters of a run")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")

@@ -17,21 +17,14 @@ import yaml
 from jobs.aws import AccountSpec
 from jobs.errors import ConfigError
 from jobs.mapping.spec import MappingSpec, parse_mapping
+from jobs.s3uri import S3_URI as _S3_URI
+from jobs.s3uri import parse_s3_uri as parse_s3_uri  # re-exported: callers import it from here
 
-_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(/.*)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")
 _TABLE_ARN = re.compile(r"^arn:aws[a-z\-]*:dynamodb:[a-z0-9\-]+:\d{12}:table/([A-Za-z0-9_.\-]{3,255})$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 ENDPOINT_SERVICES = ("default", "dynamodb", "s3", "sts", "iam", "glue", "cloudwatch", "logs")
-
-
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """``s3://bucket/key`` -> (bucket, key); the key has no leading slash."""
-    match = _S3_URI.match(uri)
-    if not match:
-        raise ConfigError(f"{uri!r} is not an s3://bucket/key URI")
-    return match.group(1), (match.group(2) or "/")[1:]
 
 
 @dataclass(frozen=True)
@@ -112,6 +105,17 @@ class ProgressSettings:
 
 
 @dataclass(frozen=True)
+class ReplicationSettings:
+    """How changes after the export are applied (streams replication and catch-up, ADR 0009)."""
+
+    version_table: str | None = None  # per-source-key versions; default: "<target table>-replication"
+    max_attempts: int = 5  # tries per change before it is reported (Lambda) or dead-lettered (CLI)
+    concurrency: int = 8  # changes of different keys applied at once
+    poll_interval_s: float = 1.0  # how often `replicate --follow` polls a shard that had nothing new
+    batch_size: int = 1000  # records per GetRecords call
+
+
+@dataclass(frozen=True)
 class JobConfig:
     """A validated job configuration."""
 
@@ -133,11 +137,16 @@ class JobConfig:
     target_mode: str = "write"
     import_settings: ImportSettings | None = None
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
+    replication: ReplicationSettings = field(default_factory=ReplicationSettings)
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def account(self, name: str) -> AccountSpec:
         return self.accounts[name]
+
+    @property
+    def version_table(self) -> str:
+        return self.replication.version_table or f"{self.target_table}-replication"
 
     @property
     def run_prefix(self) -> tuple[str, str]:
@@ -469,13 +478,42 @@ def _capacity(fields: _Fields, doc: Any) -> CapacitySettings:
     return settings
 
 
+def _replication(fields: _Fields, doc: Any) -> ReplicationSettings:
+    path = "replication"
+    names = ("version_table", "max_attempts", "concurrency", "poll_interval_s", "batch_size")
+    doc = fields.section(doc, path, names, required=False)
+    table = fields.get(doc, path, "version_table", str)
+    fields.check(table is None or bool(_TABLE_NAME.match(table)), f"{path}.version_table", "is not a table name")
+    attempts = fields.get(doc, path, "max_attempts", int, default=5)
+    fields.check(1 <= attempts <= 100, f"{path}.max_attempts", "must be between 1 and 100")
+    concurrency = fields.get(doc, path, "concurrency", int, default=8)
+    fields.check(1 <= concurrency <= 64, f"{path}.concurrency", "must be between 1 and 64")
+    poll = fields.get(doc, path, "poll_interval_s", (int, float), default=1.0)
+    fields.check(0 < poll <= 60, f"{path}.poll_interval_s", "must be between 0 and 60 seconds")
+    batch = fields.get(doc, path, "batch_size", int, default=1000)
+    fields.check(1 <= batch <= 1000, f"{path}.batch_size", "must be between 1 and 1000 (GetRecords' limit)")
+    return ReplicationSettings(table, attempts, concurrency, float(poll), batch)
+
+
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     """Validate a parsed YAML document and build a :class:`JobConfig`."""
     fields = _Fields(where)
     top = fields.section(
         doc,
         "config",
-        ("run_id", "accounts", "source", "target", "write", "output", "spark", "mapping", "progress", "capacity"),
+        (
+            "run_id",
+            "accounts",
+            "source",
+            "target",
+            "write",
+            "output",
+            "spark",
+            "mapping",
+            "progress",
+            "capacity",
+            "replication",
+        ),
     )
     run_id = fields.get(top, "", "run_id", str)
     if run_id is not None:
@@ -525,6 +563,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         "capacity",
         "target.mode import creates the table with target.import's capacity; raise nothing on it",
     )
+    replication = _replication(fields, top.get("replication"))
     mapping = MappingSpec()
     try:
         mapping = parse_mapping(top.get("mapping"))
@@ -551,6 +590,7 @@ def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
         target_mode=target_mode,
         import_settings=import_settings,
         capacity=capacity,
+        replication=replication,
         path=where,
         raw=doc,
     )

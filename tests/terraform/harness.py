@@ -14,8 +14,20 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO_ROOT / "terraform"
-ROOT_MODULES = ("modules/source_account", "modules/target_account", "examples/cross_account")
-UNIT_TESTED_MODULES = ("modules/source_account", "modules/target_account")
+ROOT_MODULES = (
+    "modules/source_account",
+    "modules/target_account",
+    "modules/stream_replicator",
+    "modules/replication_target",
+    "examples/cross_account",
+    "examples/stream_replication",
+)
+UNIT_TESTED_MODULES = (
+    "modules/source_account",
+    "modules/target_account",
+    "modules/stream_replicator",
+    "modules/replication_target",
+)
 
 # Checks started in threads by the `background` fixture, by name.
 Background = dict[str, Future[subprocess.CompletedProcess[str]]]

@@ -66,3 +66,20 @@ def test_load_from_file_and_run_id_override(tmp_path) -> None:
         load_config(str(path))
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(str(tmp_path / "missing.yaml"))
+
+
+def test_replication_section_defaults_and_problems() -> None:
+    config = parse_config(VALID)
+    assert (config.version_table, config.replication.max_attempts, config.replication.batch_size) == (
+        "orders-replication",
+        5,
+        1000,
+    )
+    tuned = parse_config({**VALID, "replication": {"version_table": "versions", "poll_interval_s": 0.5}})
+    assert (tuned.version_table, tuned.replication.poll_interval_s) == ("versions", 0.5)
+    with pytest.raises(ConfigError) as error:
+        parse_config({**VALID, "replication": {"max_attempts": 0, "batch_size": 5000, "lag": 1}})
+    message = str(error.value)
+    assert "replication.max_attempts: must be between 1 and 100" in message
+    assert "replication.batch_size: must be between 1 and 1000" in message
+    assert "replication.lag: unknown field" in message

@@ -1,0 +1,1 @@
+"""Changes after the export: stream replication, incremental-export catch-up and cutover (ADR 0009)."""

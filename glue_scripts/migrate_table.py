@@ -6,7 +6,7 @@ Job arguments: --config s3://bucket/config/job.yaml [--run-id ID]. The logic liv
 
 import sys
 
-from jobs.glue import migrate_main
+from jobs.cli.glue import migrate_main
 
 if __name__ == "__main__":
     sys.exit(migrate_main(sys.argv[1:]))

@@ -10,7 +10,7 @@ logic lives in `jobs.validate` (installed with --additional-python-modules).
 
 import sys
 
-from jobs.validate.run import validate_glue_main
+from jobs.validate.validation import validate_glue_main
 
 if __name__ == "__main__":
     sys.exit(validate_glue_main(sys.argv[1:]))

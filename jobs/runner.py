@@ -46,7 +46,7 @@ def run_and_report(config: JobConfig, report_path: str | None = None) -> int:
     Exit 0 only when everything reconciles and any capacity raised for the run is restored.
     """
     from jobs.capacity.guard import CapacityGuard
-    from jobs.pipeline import run_migration
+    from jobs.run.migrate import run_migration
     from jobs.spark import get_spark
 
     spark = get_spark()

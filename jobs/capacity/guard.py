@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from types import FrameType, TracebackType
 from typing import Any
 
-from jobs.capacity import tables
+from jobs.capacity import table_capacity as tables
 from jobs.capacity.changes import restore_request
-from jobs.capacity.checks import TableCheck, check_table, managed_tables
+from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.capacity.record import CapacityRecord, TableRecord, load_record, save_record
 from jobs.capacity.rules import restore_window
 from jobs.config import JobConfig
-from jobs.errors import TerminalError
+from jobs.core.errors import TerminalError
 from jobs.ledger import LedgerStore
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.capacity import tables
-from jobs.capacity.checks import TableCheck, check_table, managed_tables
+from jobs.capacity import table_capacity as tables
+from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.capacity.model import TableCapacity
 from jobs.capacity.record import load_record
 from jobs.capacity.rules import hourly_cost, raise_cost
 from jobs.config import JobConfig
-from jobs.errors import MigrationError
+from jobs.core.errors import MigrationError
 from jobs.ledger import LedgerStore
 
 

@@ -28,11 +28,12 @@ from typing import Any
 import boto3
 import psutil
 
-from jobs import aws, tables
+from jobs import aws
+from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.export import request_export
+from jobs.source.export import request_export
 from jobs.local import demo, stack
-from jobs.pipeline import compiled_mapping, load_items, open_source, read_items, run_migration, write_budget_now
+from jobs.run.migrate import compiled_mapping, load_items, open_source, read_items, run_migration, write_budget_now
 from jobs.spark import get_spark
 
 KEYS = {
@@ -226,7 +227,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
 
 def validation_timing(config: Any, spark: Any, output: Path, items: int, migration_s: float) -> dict[str, Any]:
     """Validate a run just migrated (unpaced scan), timed against that migration."""
-    from jobs.validate.run import ValidationOptions, validate
+    from jobs.validate.validation import ValidationOptions, validate
 
     checked_s, checked = _timed(
         partial(validate, config, output / f"validation-{items}", ValidationOptions(read_units_per_s=None), spark)

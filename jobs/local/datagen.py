@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from jobs.attrvalue import Item
+from jobs.core.attrvalue import Item
 
 _WORDS = ("alpha", "beta", "gamma", "délta", "ε", "日本語", "emoji😀", "𝄞clef", "", "tab\there", 'quote"s')
 

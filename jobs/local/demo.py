@@ -14,12 +14,13 @@ from typing import Any
 
 import yaml
 
-from jobs import aws, tables
+from jobs import aws
+from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.export import request_export
+from jobs.source.export import request_export
 from jobs.local import datagen, stack
-from jobs.manifests import load_export
-from jobs.pipeline import manifest_uri, run_migration
+from jobs.source.manifests import load_export
+from jobs.run.migrate import manifest_uri, run_migration
 from jobs.spark import get_spark
 
 EXPORT_BUCKET = "ddb-migrate-demo-exports"

@@ -8,7 +8,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from jobs.errors import LocalStackError
+from jobs.core.errors import LocalStackError
 
 NPM_PACKAGE = "amplify-dynamodb-simulator@2.9.30"  # carries DynamoDB Local 1.25.1
 JAR = "DynamoDBLocal.jar"

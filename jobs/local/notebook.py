@@ -8,11 +8,12 @@ from typing import Any
 
 import yaml
 
-from jobs import aws, tables
+from jobs import aws
+from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.export import request_export
+from jobs.source.export import request_export
 from jobs.local import datagen, demo, stack
-from jobs.pipeline import manifest_uri
+from jobs.run.migrate import manifest_uri
 
 SOURCE_TABLE = "notebook-orders"
 
@@ -51,9 +52,9 @@ def local_config(items: int = 2000, remapped: bool = False, home: Path | None = 
 def local_validation(home: Path | None = None) -> tuple[str, str]:
     """(config path, report dir) of a validated demo migration on the local stack (run on first use)."""
     from jobs.config import load_config
-    from jobs.pipeline import run_migration
+    from jobs.run.migrate import run_migration
     from jobs.spark import get_spark
-    from jobs.validate.run import read_run_report, validate
+    from jobs.validate.validation import read_run_report, validate
 
     config_path = local_config(home=home)
     config = load_config(config_path)

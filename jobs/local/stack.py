@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from jobs.aws import AccountSpec
-from jobs.errors import LocalStackError
+from jobs.core.errors import LocalStackError
 from jobs.local.fetch import JAR, dynamodb_local_dir
 
 REGION = "us-east-1"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 from jobs.mapping import expr_eval as ev
 from jobs.mapping.expr_eval import BOOLEAN, INT, STRING, SqlType, Typed
 from jobs.mapping.expr_parse import Binary, Case, Cast, Func, In, IsNull, Like, Lit, Node, Ref, Unary, parse_expression

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 from jobs.mapping.expr_parse import Lit
 
 CONTEXT = Context(prec=500, rounding=ROUND_HALF_UP, Emax=10**6, Emin=-(10**6))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.attrvalue import normalize_number
-from jobs.errors import ConfigError
+from jobs.core.attrvalue import normalize_number
+from jobs.core.errors import ConfigError
 
 
 @dataclass

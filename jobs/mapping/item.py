@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.attrvalue import Item, normalize_number
-from jobs.errors import ConfigError
+from jobs.core.attrvalue import Item, normalize_number
+from jobs.core.errors import ConfigError
 from jobs.mapping import expr_eval as ev
 from jobs.mapping.expr_compile import ExpressionCompiler
 from jobs.mapping.expr_eval import SqlType

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.attrvalue import validate_value
-from jobs.errors import ConfigError, InvalidItemError
+from jobs.core.attrvalue import validate_value
+from jobs.core.errors import ConfigError, InvalidItemError
 
 OPERATIONS = ("rename", "drop", "cast", "set", "derive", "key", "filter", "collisions", "types")
 CAST_TYPES = ("S", "N", "B", "BOOL", "SS", "NS", "BS", "L")

@@ -21,7 +21,7 @@ from pyspark.sql.types import (
     StringType,
 )
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 NUMBER_PATTERN = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"
 _DECIMAL = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")

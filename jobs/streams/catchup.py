@@ -20,17 +20,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from jobs.config import JobConfig
-from jobs.errors import ConfigError, ExportFormatError, InvalidItemError, TerminalError
-from jobs.export import AwsExporter
-from jobs.export_format import DataFile
+from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError, TerminalError
+from jobs.source.export import AwsExporter
+from jobs.source.export_format import DataFile
 from jobs.ledger import FileResult, LedgerStore, RunReport
-from jobs.manifests import LoadedExport, load_export
-from jobs.pipeline import ledger_store
-from jobs.read import ReadSettings, verified_lines
+from jobs.source.manifests import LoadedExport, load_export
+from jobs.run.migrate import ledger_store
+from jobs.source.read import ReadSettings, verified_lines
 from jobs.runner import summarize
 from jobs.streams.changes import Change, from_export_line
 from jobs.streams.incremental import LocalIncrementalExporter
-from jobs.streams.plan import Replicator
+from jobs.streams.replicator import Replicator
 from jobs.streams.replicate import build_plan, ensure_version_table, record_window, require_full_load, source_stream
 from jobs.streams.writer import APPLIED, DEAD, RETRY, ChangeResult
 
@@ -56,7 +56,7 @@ def request_incremental_export(config: JobConfig, start: datetime, end: datetime
     if method == "aws":
         return AwsExporter(config, window=(start, end)).export(say).manifest_uri
     stream = source_stream(config)
-    from jobs import tables
+    from jobs.aws import tables
 
     keys = tables.key_names(config.account(config.source_account), config.source_table)
     return LocalIncrementalExporter(config, stream.arn, keys).export(start, end, say).manifest_uri

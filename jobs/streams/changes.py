@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobs.attrvalue import Item
-from jobs.errors import InvalidItemError
+from jobs.core.attrvalue import Item
+from jobs.core.errors import InvalidItemError
 
 VERSION_DIGITS = 40  # a stream SequenceNumber has 21 to 40 digits
 

@@ -5,7 +5,7 @@
 2. ask the operator to stop every writer of the source table (``--yes``: already done);
 3. drain: apply what is left until every shard is caught up, then check nothing is pending;
 4. validate: export the source as it now is (writes have stopped) and compare the target with
-   the mapping of that export (``jobs.validate.run.validate``);
+   the mapping of that export (``jobs.validate.validation.validate``);
 5. print GO only if nothing is pending, no change was dead-lettered and validation passed.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 
 from jobs import aws
 from jobs.config import JobConfig
-from jobs.export import exporter_for
-from jobs.pipeline import ledger_store
+from jobs.source.export import exporter_for
+from jobs.run.migrate import ledger_store
 from jobs.streams.follow import CHECKPOINTS, CheckpointStore, StreamReader
 from jobs.streams.replicate import run_replication, source_stream
 
@@ -117,7 +117,7 @@ def cutover(
     say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
     spark: Any = None,
 ) -> Verdict:
-    from jobs.validate.run import ValidationOptions, validate
+    from jobs.validate.validation import ValidationOptions, validate
 
     before = measure_lag(config)
     say(f"1. {before.describe()}")

@@ -1,6 +1,6 @@
 """Read the source table's stream and apply it with the replicator, outside Lambda.
 
-``ddb-migrate replicate`` drives the same :class:`~jobs.streams.plan.Replicator` as the Lambda
+``ddb-migrate replicate`` drives the same :class:`~jobs.streams.replicator.Replicator` as the Lambda
 function from DescribeStream / GetShardIterator / GetRecords (the source account's
 ``dynamodbstreams`` client: DynamoDB Local's stream locally, the real one on AWS). Shard
 positions are checkpointed under ``<run prefix>replication/checkpoints.json`` after every
@@ -22,9 +22,9 @@ from botocore.exceptions import ClientError
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.errors import TerminalError
+from jobs.core.errors import TerminalError
 from jobs.streams.changes import from_stream_record
-from jobs.streams.plan import Replicator
+from jobs.streams.replicator import Replicator
 from jobs.streams.writer import ChangeResult
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 The event source mapping (terraform/modules/stream_replicator) delivers records of the source
 table's stream in order per shard, with ``ReportBatchItemFailures``. Each record goes through
-the same mapping as the full load (``jobs.streams.plan``) and is written with a versioned
+the same mapping as the full load (``jobs.streams.replicator``) and is written with a versioned
 transaction, so replays change nothing and an older record never overwrites a newer one.
 
 * A change that cannot be written (mapping failure, an item DynamoDB rejects) is dead-lettered
@@ -28,10 +28,10 @@ from typing import Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.errors import InvalidItemError
-from jobs.s3uri import parse_s3_uri
+from jobs.core.errors import InvalidItemError
+from jobs.core.s3uri import parse_s3_uri
 from jobs.streams.changes import Change, from_stream_record
-from jobs.streams.plan import DeadLetterSink, ReplicationPlan, Replicator
+from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 from jobs.streams.writer import DEAD, RETRY, ChangeResult
 
 log = logging.getLogger("ddb_migrate.replicator")

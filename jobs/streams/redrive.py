@@ -17,7 +17,7 @@ from typing import Any
 from jobs import aws
 from jobs.config import JobConfig
 from jobs.streams.changes import Change, from_stream_record, padded
-from jobs.streams.plan import Replicator
+from jobs.streams.replicator import Replicator
 from jobs.streams.replicate import prepare, replicator_for
 
 

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jobs import aws, tables
+from jobs import aws
+from jobs.aws import tables
 from jobs.config import JobConfig
-from jobs.errors import TerminalError
+from jobs.core.errors import TerminalError
 from jobs.mapping.item import resolve_access
-from jobs.pipeline import ledger_store, open_export
+from jobs.run.migrate import ledger_store, open_export
 from jobs.streams.follow import CHECKPOINTS, CheckpointStore, Follower, OnResults, StreamReader
-from jobs.streams.plan import DeadLetterSink, ReplicationPlan, Replicator
+from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 
 log = logging.getLogger(__name__)
 PLAN = "replication/plan.json"
@@ -138,7 +139,7 @@ def check_order(config: JobConfig, stream: SourceStream, now: datetime | None = 
 
 def build_plan(config: JobConfig) -> ReplicationPlan:
     """The plan from the config: key schemas from the tables, typed access from the export sample."""
-    from jobs.sample import sample_items
+    from jobs.source.sample import sample_items
 
     source_keys = tables.key_names(config.account(config.source_account), config.source_table)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)

@@ -25,15 +25,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from jobs.attrvalue import Item
-from jobs.checks import KeySchema
-from jobs.ddb_wire import DynamoCallError, DynamoWire, as_terminal
-from jobs.errors import InvalidItemError
+from jobs.core.attrvalue import Item
+from jobs.core.item_checks import KeySchema
+from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
+from jobs.core.errors import InvalidItemError
 from jobs.mapping.item import ItemMapper
-from jobs.retry import Backoff
+from jobs.core.retry import Backoff
 from jobs.streams.changes import Change
 from jobs.streams.target import TargetWrite, target_write, transaction
-from jobs.validate.canonical import key_text
+from jobs.core.canonical import key_text
 
 log = logging.getLogger(__name__)
 APPLIED, FILTERED, SUPERSEDED, DEAD, RETRY = "applied", "filtered", "superseded", "dead", "retry"
@@ -59,7 +59,7 @@ class ChangeResult:
         return None if created is None else max(0.0, self.applied_at - created)
 
     def dead_letter(self) -> dict[str, object]:
-        """The run's dead-letter record shape (``jobs.write.DeadLetter.record``)."""
+        """The run's dead-letter record shape (``jobs.target.writer.DeadLetter.record``)."""
         return {
             "file": self.change.origin,
             "line": self.change.position,

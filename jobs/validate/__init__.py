@@ -1,7 +1,6 @@
-"""Validation (issue 5): is the target what the migration should have written?
+"""Validation: is the target what the migration should have written?
 
-``canonical`` (pure hashing) -> ``digest`` (Arrow batches) -> ``sides`` (expected from the
-export, actual from a paced parallel scan or an export of the target) -> ``compare`` (Spark join
-and classes) -> ``suite`` (Great Expectations, Data Docs) -> ``report`` (validation.json), driven
-by ``run``.
+``sides`` (expected from the stored digests or the source, actual from a paced parallel scan or
+an export of the target) -> ``compare`` (Spark join and classes) -> ``suite`` (Great
+Expectations, Data Docs) -> ``report`` (validation.json), driven by ``validation``.
 """

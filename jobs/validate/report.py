@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from jobs.validate.canonical import canonical_text
+from jobs.core.canonical import canonical_text
 
 MAX_PATHS_PER_ATTRIBUTE = 5
 LEDGER_OK = "reconciled"

@@ -17,14 +17,14 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import aws
-from jobs.checks import KeySchema
+from jobs.core.item_checks import KeySchema
 from jobs.config import JobConfig
-from jobs.pipeline import ledger_store, mapped_items, read_items, resolve_collisions
-from jobs.read import TRAILER_LINE
-from jobs.source import Source
-from jobs.validate.canonical import key_text
-from jobs.validate.digest import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
-from jobs.validate.scan import ScanSettings, get_items, scan_digests
+from jobs.run.migrate import ledger_store, mapped_items, read_items, resolve_collisions
+from jobs.source.read import TRAILER_LINE
+from jobs.source.sources import Source
+from jobs.core.canonical import key_text
+from jobs.target.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
+from jobs.source.scan import ScanSettings, get_items, scan_digests
 
 Place = tuple[str, int]  # (export data file key, line number)
 

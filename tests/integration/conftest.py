@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from jobs import aws, tables
-from jobs.attrvalue import Item
+from jobs import aws
+from jobs.aws import tables
+from jobs.core.attrvalue import Item
 from jobs.config import JobConfig, parse_config
 from jobs.local import datagen, demo
 from jobs.local.stack import Stack

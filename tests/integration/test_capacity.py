@@ -19,21 +19,22 @@ from typing import Any
 import pytest
 import yaml
 
-from jobs import aws, tables
-from jobs.capacity import tables as capacity_tables
+from jobs import aws
+from jobs.aws import tables
+from jobs.capacity import table_capacity as capacity_tables
 from jobs.capacity.guard import raise_capacity
 from jobs.capacity.model import TableCapacity
 from jobs.capacity.record import load_record
 from jobs.config import JobConfig, parse_config
-from jobs.errors import MigrationError
-from jobs.export import request_export
+from jobs.core.errors import MigrationError
+from jobs.source.export import request_export
 from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
-from jobs.plan import make_plan, render
+from jobs.run.plan import make_plan, render
 from jobs.runner import run_and_report
 
 pytestmark = pytest.mark.integration
-CLI = [sys.executable, "-m", "jobs.cli"]
+CLI = [sys.executable, "-m", "jobs.cli.main"]
 GSIS = (("by_name", "name", "S"), ("by_sk", "sk", "N"))
 
 

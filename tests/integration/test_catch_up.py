@@ -17,15 +17,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from jobs import aws, tables
-from jobs.cli import main
+from jobs import aws
+from jobs.aws import tables
+from jobs.cli.main import main
 from jobs.config import parse_config
-from jobs.ddb_wire import DynamoWire
-from jobs.export import request_export
+from jobs.aws.wire import DynamoWire
+from jobs.source.export import request_export
 from jobs.local import datagen
 from jobs.local.demo import demo_config
-from jobs.manifests import load_export
-from jobs.pipeline import ledger_store, open_export, run_migration
+from jobs.source.manifests import load_export
+from jobs.run.migrate import ledger_store, open_export, run_migration
 from jobs.streams.cutover import cutover
 
 pytestmark = pytest.mark.integration

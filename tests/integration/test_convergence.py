@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from jobs import tables
-from jobs.ddb_wire import DynamoWire
-from jobs.export import request_export
+from jobs.aws import tables
+from jobs.aws.wire import DynamoWire
+from jobs.source.export import request_export
 from jobs.local import datagen
 from jobs.local.demo import DEMO_MAPPING, REMAPPED_KEYS
-from jobs.pipeline import run_migration
+from jobs.run.migrate import run_migration
 from jobs.streams.cutover import cutover
 from jobs.streams.replicate import run_replication
 

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from jobs import tables
+from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.export import request_export
+from jobs.source.export import request_export
 from jobs.local import datagen, demo
-from jobs.pipeline import ledger_store, run_migration
-from jobs.post import cleanup_main
-from jobs.replay import replay
+from jobs.run.migrate import ledger_store, run_migration
+from jobs.run.post import cleanup_main
+from jobs.run.replay import replay
 
 from .conftest import s3
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jobs import tables
-from jobs.export import request_export
+from jobs.aws import tables
+from jobs.source.export import request_export
 from jobs.local import datagen, demo
 
 from .conftest import make_config, s3
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "jobs.cli"]
+CLI = [sys.executable, "-m", "jobs.cli.main"]
 
 
 def test_help_lists_the_commands():

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jobs import tables
-from jobs.export import request_export
+from jobs.aws import tables
+from jobs.source.export import request_export
 from jobs.local import datagen, demo, stack
 from jobs.local.faults import FaultProxy
-from jobs.pipeline import ledger_store, run_migration
+from jobs.run.migrate import ledger_store, run_migration
 
 from .conftest import by_key, make_config, s3
 
@@ -69,7 +69,7 @@ def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, sourc
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
-    command = [sys.executable, "-m", "jobs.cli", "run", "--config", str(path)]
+    command = [sys.executable, "-m", "jobs.cli.main", "run", "--config", str(path)]
     victim = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 240

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from jobs import tables
+from jobs.aws import tables
 from jobs.local import datagen
-from jobs.pipeline import run_migration
+from jobs.run.migrate import run_migration
 
 from .conftest import by_key, make_config, s3
 

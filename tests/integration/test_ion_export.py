@@ -6,12 +6,12 @@ import gzip
 
 import pytest
 
-from jobs import tables
+from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.export import request_export
+from jobs.source.export import request_export
 from jobs.local import datagen, demo
-from jobs.manifests import load_export
-from jobs.pipeline import run_migration
+from jobs.source.manifests import load_export
+from jobs.run.migrate import run_migration
 
 from .conftest import by_key, s3
 from .test_migration import EDGE_ITEMS

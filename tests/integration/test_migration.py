@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from jobs import tables
+from jobs.aws import tables
 from jobs.config import parse_s3_uri
-from jobs.export import request_export
-from jobs.export_format import md5_base64, parse_files_manifest
+from jobs.source.export import request_export
+from jobs.source.export_format import md5_base64, parse_files_manifest
 from jobs.local import datagen
-from jobs.pipeline import run_migration
+from jobs.run.migrate import run_migration
 from jobs.runner import run_and_report
 
 from .conftest import by_key, make_config, s3
@@ -137,7 +137,7 @@ def test_tampered_files_manifest_is_caught_by_its_checksum(local_stack, buckets,
     files_key = summary_key.replace("manifest-summary.json", "manifest-files.json")
     body = client.get_object(Bucket=bucket, Key=files_key)["Body"].read()
     client.put_object(Bucket=bucket, Key=files_key, Body=body.replace(b'"itemCount":', b'"itemCount": '))
-    from jobs.errors import ExportFormatError
+    from jobs.core.errors import ExportFormatError
 
     with pytest.raises(ExportFormatError, match=r"manifest-files.json: does not match its checksum file"):
         run_migration(config, spark)

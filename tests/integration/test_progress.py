@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from jobs.progress import ProgressMonitor, ProgressSink
+from jobs.core.progress import ProgressMonitor, ProgressSink
 
 pytestmark = pytest.mark.integration
 

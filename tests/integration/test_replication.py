@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from jobs import aws, tables
-from jobs.ddb_wire import DynamoWire
+from jobs import aws
+from jobs.aws import tables
+from jobs.aws.wire import DynamoWire
 from jobs.local.demo import ARTIFACT_BUCKET
 from jobs.local.faults import FaultProxy
 from jobs.local.stack import SECRET
@@ -21,7 +22,7 @@ from jobs.mapping.spec import parse_mapping
 from jobs.streams import handler as handler_module
 from jobs.streams.changes import Change, export_line, from_export_line, wire_item
 from jobs.streams.follow import StreamReader
-from jobs.streams.plan import DeadLetterSink, ReplicationPlan, Replicator
+from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 from jobs.streams.redrive import redrive
 from jobs.streams.replicate import VERSION_TABLE
 

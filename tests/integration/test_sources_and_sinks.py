@@ -10,16 +10,17 @@ from typing import Any
 
 import pytest
 
-from jobs import aws, tables
-from jobs.collisions import CollisionError
+from jobs import aws
+from jobs.aws import tables
+from jobs.target.collisions import CollisionError
 from jobs.config import parse_s3_uri
-from jobs.export import request_export
-from jobs.import_sink import staging_prefix
+from jobs.source.export import request_export
+from jobs.target.import_table import staging_prefix
 from jobs.local import datagen, demo
-from jobs.pipeline import ledger_store, run_migration
-from jobs.plan import PRICE_PER_GB_IMPORT, PRICE_PER_MILLION_WRU, make_plan, render
-from jobs.post import cleanup_main, finalize, finalize_main
-from jobs.validate.run import ValidationOptions, validate
+from jobs.run.migrate import ledger_store, run_migration
+from jobs.run.plan import PRICE_PER_GB_IMPORT, PRICE_PER_MILLION_WRU, make_plan, render
+from jobs.run.post import cleanup_main, finalize, finalize_main
+from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import by_key, make_config, s3
 

@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 import yaml
 
-from jobs import tables
+from jobs.aws import tables
 from jobs.config import JobConfig
-from jobs.ddb_wire import DynamoWire
-from jobs.export import request_export
+from jobs.aws.wire import DynamoWire
+from jobs.source.export import request_export
 from jobs.local import datagen, demo
-from jobs.pipeline import run_migration
-from jobs.validate.canonical import key_digest, key_text, sampled
-from jobs.validate.run import ValidationOptions, validate
+from jobs.run.migrate import run_migration
+from jobs.core.canonical import key_digest, key_text, sampled
+from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import make_config, s3
 

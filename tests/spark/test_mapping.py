@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobs.errors import ConfigError
-from jobs.export_format import export_line
+from jobs.core.errors import ConfigError
+from jobs.source.export_format import export_line
 from jobs.mapping.compile import compile_mapping, sample_rows
 from jobs.mapping.spec import parse_mapping
-from jobs.pipeline import parse_lines
-from jobs.write import item_body
+from jobs.run.migrate import parse_lines
+from jobs.target.writer import item_body
 
 pytestmark = pytest.mark.spark
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.attrvalue import item_size, normalize_number, validate_item, validate_value, write_units
-from jobs.errors import InvalidItemError
+from jobs.core.attrvalue import item_size, normalize_number, validate_item, validate_value, write_units
+from jobs.core.errors import InvalidItemError
 
 pytestmark = pytest.mark.unit
 

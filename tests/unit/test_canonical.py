@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.attrvalue import normalize_number
-from jobs.validate.canonical import (
+from jobs.core.attrvalue import normalize_number
+from jobs.core.canonical import (
     canonical_text,
     canonical_wire,
     digest_item,

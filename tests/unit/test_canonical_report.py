@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from jobs.validate.report import attribute_differences, ledger_status, truncate
-from jobs.validate.run import ValidationOptions, parse_validate_args
-from jobs.validate.scan import ReadPacer, page_units
+from jobs.validate.validation import ValidationOptions, parse_validate_args
+from jobs.source.scan import ReadPacer, page_units
 
 pytestmark = pytest.mark.unit
 
@@ -119,7 +119,7 @@ def test_glue_style_arguments():
     ],
 )
 def test_bad_options_are_refused(options):
-    from jobs.errors import ConfigError
+    from jobs.core.errors import ConfigError
 
     with pytest.raises(ConfigError):
         options.check()

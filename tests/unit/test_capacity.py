@@ -23,7 +23,7 @@ from jobs.capacity.changes import (
     restore_request,
     without_reported_values,
 )
-from jobs.capacity.checks import Managed, check_table, managed_tables
+from jobs.capacity.table_checks import Managed, check_table, managed_tables
 from jobs.capacity.guard import Terminated, _refuse_if_unsafe, signals_as_interrupts
 from jobs.capacity.model import Resource, TableCapacity, from_description, from_doc, to_doc
 from jobs.capacity.preview import CapacityPreview, finish_preview, render_capacity
@@ -37,7 +37,7 @@ from jobs.capacity.rules import (
     switch_to_on_demand_warning,
 )
 from jobs.config import WriteSettings, parse_config
-from jobs.errors import ConfigError, TerminalError
+from jobs.core.errors import ConfigError, TerminalError
 
 from .test_config import VALID
 

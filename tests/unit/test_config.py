@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from jobs.config import load_config, parse_config
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from jobs.errors import ExportFormatError
-from jobs.export_format import (
+from jobs.core.errors import ExportFormatError
+from jobs.source.export_format import (
     DataFile,
     checksum_keys,
     checksum_matches,

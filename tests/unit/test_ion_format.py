@@ -1,7 +1,7 @@
 import pytest
 
-from jobs.errors import InvalidItemError
-from jobs.ion_format import item_to_line, line_to_item
+from jobs.core.errors import InvalidItemError
+from jobs.source.ion_format import item_to_line, line_to_item
 from jobs.local.datagen import make_item
 
 pytestmark = pytest.mark.unit

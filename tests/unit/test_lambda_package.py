@@ -33,7 +33,7 @@ def test_the_handler_imports_without_spark_pandas_pyarrow_or_yaml(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"jobs.streams.handler {package}/jobs/streams/handler.py ")
-    assert "jobs.pipeline" not in result.stdout and "jobs.config" not in result.stdout
+    assert "jobs.run.migrate" not in result.stdout and "jobs.config" not in result.stdout
 
 
 def test_the_package_is_reproducible(tmp_path):

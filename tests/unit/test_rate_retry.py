@@ -2,9 +2,9 @@ import random
 
 import pytest
 
-from jobs.rate import TokenBucket, per_task_rate
-from jobs.retry import Backoff, Deadline
-from jobs.write import Entry, item_body
+from jobs.core.rate import TokenBucket, per_task_rate
+from jobs.core.retry import Backoff, Deadline
+from jobs.target.writer import Entry, item_body
 
 pytestmark = pytest.mark.unit
 

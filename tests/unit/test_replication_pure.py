@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobs.errors import ConfigError, InvalidItemError
+from jobs.core.errors import ConfigError, InvalidItemError
 from jobs.mapping.expr_compile import compile_expression
 from jobs.mapping.expr_parse import parse_expression, referenced_names
 from jobs.mapping.item import ItemMapper, cast_attribute, resolve_access
@@ -166,7 +166,7 @@ def test_cancellation_reasons_are_read_in_request_order():
 
 
 def test_replication_refuses_a_stream_that_cannot_reach_back_to_the_export(monkeypatch):
-    from jobs.errors import TerminalError
+    from jobs.core.errors import TerminalError
     from jobs.streams import replicate
 
     exported = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

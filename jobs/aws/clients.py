@@ -1,0 +1,137 @@
+"""Explicit boto3 sessions for the two accounts, and the one client factory.
+
+Nothing here touches the ambient default session. A Spark closure carries an
+:class:`AccountSpec` (ARNs, region, endpoints — no live objects) and builds its clients inside
+the partition through :func:`client`, which caches one session per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import Credentials, RefreshableCredentials
+
+from jobs.core.errors import TerminalError
+
+# Retries for control-plane calls (Describe*, S3 GET/PUT). The BatchWriteItem hot path has
+# its own policy in jobs.core.retry and does not go through botocore's retry handler.
+CONTROL_PLANE_CONFIG = Config(retries={"max_attempts": 10, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """How to reach one AWS account: a profile or static keys, then optionally a role."""
+
+    name: str
+    region: str
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    endpoints: tuple[tuple[str, str], ...] = ()
+    session_name: str = "ddb-migrate"
+
+    def endpoint(self, service: str) -> str | None:
+        """The endpoint override for ``service``: its own entry, else ``default``, else none."""
+        table = dict(self.endpoints)
+        return table.get(service) or table.get("default")
+
+    @property
+    def emulated_dynamodb(self) -> bool:
+        """DynamoDB Local keeps one database per key id: never send it assumed credentials."""
+        return self.endpoint("dynamodb") is not None
+
+
+def _base_session(spec: AccountSpec) -> boto3.Session:
+    if spec.access_key_id:
+        return boto3.Session(
+            aws_access_key_id=spec.access_key_id,
+            aws_secret_access_key=spec.secret_access_key,
+            region_name=spec.region,
+        )
+    return boto3.Session(profile_name=spec.profile, region_name=spec.region)
+
+
+def _assume_role_refresher(spec: AccountSpec, base: boto3.Session) -> Any:
+    sts = base.client("sts", endpoint_url=spec.endpoint("sts"), config=CONTROL_PLANE_CONFIG)
+
+    def refresh() -> dict[str, str]:
+        request: dict[str, Any] = {"RoleArn": spec.role_arn, "RoleSessionName": spec.session_name}
+        if spec.external_id:
+            request["ExternalId"] = spec.external_id
+        creds = sts.assume_role(**request)["Credentials"]
+        expiry: datetime = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.astimezone(UTC).isoformat(),
+        }
+
+    return refresh
+
+
+@functools.lru_cache(maxsize=32)
+def session(spec: AccountSpec) -> boto3.Session:
+    """The account's session: the role assumed (with its external ID) when one is configured.
+
+    Credentials refresh themselves before they expire, so runs longer than the role's
+    session duration keep working.
+    """
+    base = _base_session(spec)
+    if not spec.role_arn:
+        return base
+    refresh = _assume_role_refresher(spec, base)
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=refresh(), refresh_using=refresh, method="sts-assume-role"
+    )
+    core = botocore.session.get_session()
+    core._credentials = credentials  # type: ignore[attr-defined] # the documented way to hand a session refreshable creds
+    return boto3.Session(botocore_session=core, region_name=spec.region)
+
+
+def session_for(spec: AccountSpec, service: str) -> boto3.Session:
+    """The session to use for ``service``: base credentials for an emulated DynamoDB."""
+    if service in ("dynamodb", "dynamodbstreams") and spec.emulated_dynamodb:
+        return _base_session_cached(spec)
+    return session(spec)
+
+
+@functools.lru_cache(maxsize=32)
+def _base_session_cached(spec: AccountSpec) -> boto3.Session:
+    return _base_session(spec)
+
+
+def client(spec: AccountSpec, service: str, config: Config | None = None) -> Any:
+    """The one client factory: endpoint override, retries and the right credentials."""
+    return _cached_client(spec, service, config or CONTROL_PLANE_CONFIG)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_client(spec: AccountSpec, service: str, config: Config) -> Any:
+    endpoint = spec.endpoint("dynamodb" if service == "dynamodbstreams" else service)
+    factory: Any = session_for(spec, service)
+    return factory.client(service, endpoint_url=endpoint, config=config)
+
+
+def frozen_credentials(spec: AccountSpec, service: str) -> Credentials:
+    """Current credentials for signing raw requests to ``service``."""
+    creds = session_for(spec, service).get_credentials()
+    if creds is None:
+        raise TerminalError(
+            f"no AWS credentials found for account {spec.name!r}",
+            hint="configure a profile, role_arn or the default credential chain",
+        )
+    return creds
+
+
+def account_id(spec: AccountSpec) -> str:
+    """The account id the credentials act as (STS GetCallerIdentity)."""
+    return str(client(spec, "sts").get_caller_identity()["Account"])

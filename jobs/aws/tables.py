@@ -1,0 +1,138 @@
+"""Table helpers shared by the CLI, the demo and tests: create, fill, count and scan.
+
+Scans go through the wire client so items come back in wire form, byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from jobs import aws
+from jobs.core.attrvalue import Item
+from jobs.aws import AccountSpec
+from jobs.core.item_checks import KeySchema
+from jobs.aws.wire import DynamoWire
+from jobs.core.errors import TerminalError
+from jobs.target.writer import Entry, PartitionWriter, WriterSettings
+
+
+def create_table(account: AccountSpec, name: str, definition: dict[str, Any], stream: bool = False) -> None:
+    """Create an on-demand table (idempotent: an existing table is left as it is) and wait for it."""
+    ddb = aws.client(account, "dynamodb")
+    request: dict[str, Any] = {"TableName": name, "BillingMode": "PAY_PER_REQUEST", **definition}
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    with contextlib.suppress(ddb.exceptions.ResourceInUseException):
+        ddb.create_table(**request)
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+
+
+def delete_table(account: AccountSpec, name: str) -> None:
+    ddb = aws.client(account, "dynamodb")
+    try:
+        ddb.delete_table(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        return
+
+
+def describe(account: AccountSpec, name: str) -> dict[str, Any]:
+    """DescribeTable's ``Table``; a clear error when the table is missing."""
+    ddb = aws.client(account, "dynamodb")
+    try:
+        table: dict[str, Any] = ddb.describe_table(TableName=name)["Table"]
+    except ddb.exceptions.ResourceNotFoundException:
+        raise TerminalError(
+            f"table {name!r} does not exist in account '{account.name}'",
+            hint="create it first (the Terraform target module does), or check the name",
+        ) from None
+    return table
+
+
+def exists(account: AccountSpec, name: str) -> bool:
+    ddb = aws.client(account, "dynamodb")
+    try:
+        ddb.describe_table(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def table_key_schema(table: dict[str, Any]) -> KeySchema:
+    """((name, S|N|B), ...) of a described table's key, HASH first."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    ordered = sorted(table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")
+    return tuple((k["AttributeName"], types[k["AttributeName"]]) for k in ordered)
+
+
+def key_schema(account: AccountSpec, name: str) -> KeySchema:
+    """((name, S|N|B), ...) of a table's key, HASH first; a clear error when the table is missing."""
+    return table_key_schema(describe(account, name))
+
+
+def key_names(account: AccountSpec, name: str) -> tuple[str, ...]:
+    return tuple(n for n, _t in key_schema(account, name))
+
+
+def put_items(account: AccountSpec, name: str, items: Iterable[Item], concurrency: int = 8) -> int:
+    """Write items with the same concurrent batch writer the job uses; return how many were written."""
+    writer = PartitionWriter(
+        WriterSettings(account=account, table=name, key_names=key_names(account, name), concurrency=concurrency)
+    )
+    try:
+        for number, item in enumerate(items, start=1):
+            writer.add(Entry("seed", number, json.dumps(item, ensure_ascii=False)))
+    finally:
+        writer.close()
+    if writer.total.dead:
+        first = writer.total.dead[0]
+        raise RuntimeError(f"{len(writer.total.dead)} items were not written; first: {first.reason}")
+    return sum(writer.total.written.values())
+
+
+def _scan_segment(wire: DynamoWire, name: str, segment: int, segments: int, select: str | None) -> Iterator[Any]:
+    request: dict[str, Any] = {"TableName": name, "Segment": segment, "TotalSegments": segments, "Limit": 1000}
+    if select:
+        request["Select"] = select
+    while True:
+        page = wire.call("Scan", json.dumps(request))
+        yield page
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def scan_items(account: AccountSpec, name: str, segments: int = 4) -> list[Item]:
+    """Every item of a table in wire form (parallel segments; for tests and small tables)."""
+    wire = DynamoWire(account, pool_size=segments)
+    with ThreadPoolExecutor(segments) as pool:
+        parts = pool.map(
+            lambda s: [i for p in _scan_segment(wire, name, s, segments, None) for i in p["Items"]], range(segments)
+        )
+        return [item for part in parts for item in part]
+
+
+def count_items(account: AccountSpec, name: str, segments: int = 4) -> int:
+    """Exact item count by a parallel COUNT scan (DescribeTable's count is only refreshed every 6h)."""
+    wire = DynamoWire(account, pool_size=segments)
+    with ThreadPoolExecutor(segments) as pool:
+        return sum(
+            pool.map(
+                lambda s: sum(p["Count"] for p in _scan_segment(wire, name, s, segments, "COUNT")), range(segments)
+            )
+        )
+
+
+def wait_deleted(account: AccountSpec, name: str, timeout_s: float = 30) -> None:
+    ddb = aws.client(account, "dynamodb")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            ddb.describe_table(TableName=name)
+        except ddb.exceptions.ResourceNotFoundException:
+            return
+        time.sleep(0.2)

@@ -1,0 +1,97 @@
+"""DynamoDB's JSON protocol spoken directly: signed POSTs with bodies we build as text.
+
+Export lines already hold items in the protocol's own wire form (numbers as strings, binary as
+base64), so the writer splices them into a BatchWriteItem body without decoding a single
+value: nothing can be rounded or re-encoded, and no per-value Python conversion is paid.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+from jobs import aws
+from jobs.aws import AccountSpec
+from jobs.core.errors import MigrationError, TerminalError
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "LimitExceededException",
+        "TransactionInProgressException",
+        "ExpiredTokenException",
+    }
+)
+THROTTLE_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+
+
+class DynamoCallError(MigrationError):
+    """A DynamoDB error response, transient or not; ``code`` is the short error type."""
+
+    def __init__(self, operation: str, status: int, code: str, message: str, transient: bool) -> None:
+        self.operation, self.status, self.code = operation, status, code
+        self.transient = transient
+        self.throttled = code in THROTTLE_CODES
+        super().__init__(f"{operation} failed: HTTP {status} {code}: {message}")
+
+
+class DynamoWire:
+    """A minimal signed client for DynamoDB's JSON protocol (thread-safe)."""
+
+    def __init__(self, spec: AccountSpec, pool_size: int = 16, timeout_s: float = 30.0) -> None:
+        self.spec = spec
+        self.url = spec.endpoint("dynamodb") or f"https://dynamodb.{spec.region}.amazonaws.com/"
+        self._credentials = aws.frozen_credentials(spec, "dynamodb")
+        self._http = urllib3.PoolManager(
+            maxsize=pool_size,
+            block=True,
+            retries=False,
+            timeout=urllib3.Timeout(connect=5.0, read=timeout_s),
+        )
+
+    def call(self, operation: str, body: str) -> dict[str, Any]:
+        """POST ``body`` as ``operation``; return the parsed response or raise DynamoCallError."""
+        payload = body.encode("utf-8")
+        request = AWSRequest(
+            method="POST",
+            url=self.url,
+            data=payload,
+            headers={
+                "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+            },
+        )
+        SigV4Auth(self._credentials.get_frozen_credentials(), "dynamodb", self.spec.region).add_auth(request)
+        try:
+            response = self._http.request("POST", self.url, body=payload, headers=dict(request.headers.items()))
+        except urllib3.exceptions.HTTPError as exc:
+            raise DynamoCallError(operation, 0, "ConnectionError", f"{type(exc).__name__}: {exc}", True) from exc
+        text = response.data.decode("utf-8") if response.data else "{}"
+        if response.status == 200:
+            parsed: dict[str, Any] = json.loads(text)
+            return parsed
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            doc = {"message": text[:200]}
+        code = str(doc.get("__type", "Unknown")).rsplit("#", 1)[-1]
+        message = str(doc.get("message") or doc.get("Message") or "")
+        transient = response.status >= 500 or code in TRANSIENT_CODES
+        raise DynamoCallError(operation, response.status, code, message, transient)
+
+    def close(self) -> None:
+        self._http.clear()
+
+
+def as_terminal(error: DynamoCallError, where: str, hint: str) -> TerminalError:
+    """Re-raise a non-retryable DynamoDB error with the context the user needs."""
+    return TerminalError(f"{where}: {error}", hint=hint)

@@ -1,0 +1,1 @@
+"""`ddb-migrate` and the Glue entry points: argument parsing, and all printing."""

@@ -1,0 +1,197 @@
+"""Canonical form and hashes of DynamoDB items in wire form (pure Python; see ADR 0005).
+
+Two items hash alike exactly when DynamoDB would hold the same item: attribute order, set
+element order and number spelling (``1E+2`` and ``100``, ``1.50`` and ``1.5``) do not count;
+binary counts by its decoded bytes; list order and every value do count. The canonical form of
+a value is itself wire JSON (numbers normalised, sets sorted, binary re-encoded), so it can be
+shown to a person and sent back to DynamoDB as a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from json.encoder import encode_basestring as _encode_string  # the C encoder's, when built
+from typing import Any
+
+from jobs.core.attrvalue import MAX_NUMBER_DIGITS, decode_base64, normalize_number  # decodes, or names the path
+from jobs.core.errors import InvalidItemError
+
+KEY_DIGEST_BYTES = 16
+CONTENT_DIGEST_BYTES = 16
+ATTRIBUTE_DIGEST_BYTES = 8
+_SAMPLE_SPACE = 1 << 64
+_INVALID = "INVALID"  # canonical type tag of a value DynamoDB would reject: never equal to a stored one
+
+
+def _encoded(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+_CANONICAL_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+_FIXED = {("BOOL", True): '{"BOOL":true}', ("BOOL", False): '{"BOOL":false}', ("NULL", True): '{"NULL":true}'}
+
+
+def _in_dynamodb_form(text: str) -> bool:
+    """Already as DynamoDB stores it, and at most 38 digits (so within range)."""
+    return (
+        len(text) - text.startswith("-") - ("." in text) <= MAX_NUMBER_DIGITS
+        and text != "-0"
+        and _CANONICAL_NUMBER.fullmatch(text) is not None
+    )
+
+
+def _number(text: Any, path: str) -> str:
+    if isinstance(text, str) and _in_dynamodb_form(text):
+        return text
+    return normalize_number(text, path)
+
+
+def _quoted(text: Any) -> str:
+    """``json.dumps(text, ensure_ascii=False)`` for a string, without building an encoder each time."""
+    if not isinstance(text, str):
+        raise InvalidItemError(f"expected a string, got {type(text).__name__}")
+    return _encode_string(text)
+
+
+def _canonical(value: Any, path: str) -> str:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise InvalidItemError(f"attribute {path}: expected one type key, got {str(value)[:80]}")
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return '{"S":' + _quoted(inner) + "}"
+    if kind == "N":
+        return '{"N":"' + _number(inner, path) + '"}'
+    if kind == "B":
+        return '{"B":"' + _encoded(decode_base64(inner, path)) + '"}'
+    if kind == "SS":
+        return '{"SS":[' + ",".join(sorted(map(_quoted, inner))) + "]}"
+    if kind == "NS":
+        numbers = sorted(_number(n, f"{path}[{i}]") for i, n in enumerate(inner))
+        return '{"NS":[' + ",".join(f'"{n}"' for n in numbers) + "]}"
+    if kind == "BS":
+        elements = sorted(decode_base64(e, f"{path}[{i}]") for i, e in enumerate(inner))
+        return '{"BS":[' + ",".join(f'"{_encoded(b)}"' for b in elements) + "]}"
+    if kind == "L":
+        return '{"L":[' + ",".join(_canonical(v, f"{path}[{i}]") for i, v in enumerate(inner)) + "]}"
+    if kind == "M":
+        members = (f"{_quoted(name)}:{_canonical(inner[name], f'{path}.{name}')}" for name in sorted(inner))
+        return '{"M":{' + ",".join(members) + "}}"
+    fixed = _FIXED.get((kind, inner)) if isinstance(inner, bool) else None
+    if fixed is None:
+        raise InvalidItemError(f"attribute {path}: {kind!r} is not a valid AttributeValue type and value")
+    return fixed
+
+
+def canonical_text(value: Any, path: str = "value") -> str:
+    """Canonical JSON text of one AttributeValue (compact, map keys and set elements sorted, N
+    normalised, B re-encoded from its bytes). A value DynamoDB would reject becomes
+    ``{"INVALID": <its JSON>}``, which differs from every valid value."""
+    try:
+        return _canonical(value, path)
+    except (InvalidItemError, TypeError, AttributeError):  # malformed: wrong shapes inside sets, maps
+        invalid = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        return '{"' + _INVALID + '":' + json.dumps(invalid, ensure_ascii=False) + "}"
+
+
+def _digest(data: bytes, size: int, person: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=size, person=person).digest()
+
+
+def _key_text(canonical: Mapping[str, str], key_names: tuple[str, ...]) -> str:
+    parts = [f"{_quoted(name)}:{canonical.get(name, 'null')}" for name in sorted(key_names)]
+    return "{" + ",".join(parts) + "}"
+
+
+def key_text(item: Mapping[str, Any], key_names: tuple[str, ...]) -> str:
+    """Canonical JSON of the key attributes (a valid GetItem ``Key``); absent ones are null."""
+    return _key_text({name: canonical_text(item[name], name) for name in key_names if name in item}, key_names)
+
+
+def key_digest(text: str) -> bytes:
+    return _digest(text.encode("utf-8"), KEY_DIGEST_BYTES, b"ddbm-key")
+
+
+def attribute_digest(text: str) -> bytes:
+    return _digest(text.encode("utf-8"), ATTRIBUTE_DIGEST_BYTES, b"ddbm-attr")
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_prefix(name: str) -> bytes:
+    encoded = name.encode("utf-8")
+    return len(encoded).to_bytes(4, "big") + encoded
+
+
+def content_digest(attribute_digests: Mapping[str, bytes]) -> bytes:
+    """Digest of the whole item from its per-attribute digests, in attribute-name order."""
+    data = b"".join(_name_prefix(name) + attribute_digests[name] for name in sorted(attribute_digests))
+    return _digest(data, CONTENT_DIGEST_BYTES, b"ddbm-item")
+
+
+def sampled(key_hash: bytes, fraction: float) -> bool:
+    """Deterministic sampling by key: the first 8 bytes of the key digest below fraction * 2**64.
+
+    Both sides of a comparison therefore sample the same keys.
+    """
+    return int.from_bytes(key_hash[:8], "big") < int(fraction * _SAMPLE_SPACE)
+
+
+@dataclass(frozen=True)
+class ItemDigest:
+    """What the comparison needs of one item. ``content``/``attributes`` are None in keys-only mode."""
+
+    key: str
+    key_hash: bytes
+    content: bytes | None
+    attributes: dict[str, bytes] | None
+
+
+def digest_canonical(
+    canonical: Mapping[str, str], key_names: tuple[str, ...], keys_only: bool = False, fraction: float = 1.0
+) -> ItemDigest | None:
+    """Digests of an item given as name -> canonical text; None when sampling leaves it out."""
+    text = _key_text(canonical, key_names)
+    key_hash = key_digest(text)
+    if fraction < 1.0 and not sampled(key_hash, fraction):
+        return None
+    if keys_only:
+        return ItemDigest(text, key_hash, None, None)
+    attributes = {name: attribute_digest(value) for name, value in canonical.items()}
+    return ItemDigest(text, key_hash, content_digest(attributes), attributes)
+
+
+def digest_item(
+    item: Mapping[str, Any], key_names: tuple[str, ...], keys_only: bool = False, fraction: float = 1.0
+) -> ItemDigest | None:
+    """Digests of an item (name -> parsed AttributeValue); None when sampling leaves it out."""
+    return digest_canonical(canonical_item(item), key_names, keys_only, fraction)
+
+
+# Wire texts (compact, as Spark's JSON reader and DynamoDB write them) that are already canonical:
+# a string without escapes, a number in DynamoDB's own form, a boolean, a null.
+_ALREADY_CANONICAL = re.compile(
+    r'\{"S":"[^"\\\x00-\x1f]*"\}|\{"N":"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"\}|\{"BOOL":(?:true|false)\}|\{"NULL":true\}'
+)
+_NUMBER = slice(len('{"N":"'), -len('"}'))
+
+
+def canonical_wire(text: str, path: str = "value") -> str:
+    """Canonical text of one AttributeValue given as wire JSON text: the text itself when it is
+    already canonical (most scalars, checked without parsing), else :func:`canonical_text` of it."""
+    if _ALREADY_CANONICAL.fullmatch(text) and (not text.startswith('{"N"') or _in_dynamodb_form(text[_NUMBER])):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return '{"' + _INVALID + '":' + json.dumps(text, ensure_ascii=False) + "}"
+    return canonical_text(value, path)
+
+
+def canonical_item(item: Mapping[str, Any]) -> dict[str, str]:
+    """Attribute name -> canonical JSON text, for showing a difference to a person."""
+    return {name: canonical_text(value, name) for name, value in item.items()}

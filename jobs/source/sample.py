@@ -1,0 +1,42 @@
+"""Read a small sample of items from an export, on the driver, without Spark.
+
+Streams the first lines of the first data files: enough for typed access, ``plan`` and the
+notebooks, and cheap even for a huge export (it never downloads a whole file).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from typing import Any
+
+from jobs import aws
+from jobs.aws import AccountSpec
+from jobs.source.ion_format import line_to_item
+from jobs.source.manifests import LoadedExport
+from jobs.mapping.inventory import parse_lines
+
+
+def sample_lines(account: AccountSpec, export: LoadedExport, limit: int = 1000) -> list[tuple[str, int, str]]:
+    """Up to ``limit`` (file key, line number, line) from the export's non-empty data files."""
+    s3 = aws.client(account, "s3")
+    out: list[tuple[str, int, str]] = []
+    files = [f for f in export.files if f.item_count > 0]
+    per_file = max(1, -(-limit // max(1, len(files))))
+    for entry in files:
+        body = s3.get_object(Bucket=export.bucket, Key=entry.key)["Body"]
+        with gzip.GzipFile(fileobj=body) as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
+            for number, line in enumerate(text, start=1):
+                out.append((entry.key, number, line.rstrip("\n")))
+                if number >= per_file or len(out) >= limit:
+                    break
+        if len(out) >= limit:
+            break
+    return out
+
+
+def sample_items(account: AccountSpec, export: LoadedExport, limit: int = 1000) -> list[dict[str, Any]]:
+    lines = sample_lines(account, export, limit)
+    if export.summary.output_format == "ION":
+        return [line_to_item(line, f"{key} line {number}") for key, number, line in lines]
+    return parse_lines(line for _key, _number, line in lines)

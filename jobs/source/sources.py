@@ -1,0 +1,207 @@
+"""Where a migration's items come from: an export in S3, or a paced parallel Scan of the table.
+
+Both kinds of source hand the pipeline the same things: a list of units of work (export data
+files, or scan segments) that the ledger records one by one, a DataFrame of export-style lines
+``(file_key, line_no, line, error)`` closed per unit by a trailer row, and a small sample for
+checking the mapping. Everything after that (mapping, collision check, writer, ledger,
+validation) cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, Protocol
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+
+from jobs import aws
+from jobs.config import JobConfig
+from jobs.aws.wire import DynamoWire
+from jobs.core.errors import MigrationError
+from jobs.source.export_format import DataFile
+from jobs.source.manifests import LoadedExport
+from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, TRAILER_LINE, ReadSettings, read_files
+from jobs.source.sample import sample_items
+from jobs.source.scan import ScanSettings, scan_pages
+
+_EMIT_ROWS = 4096
+
+
+class Source(Protocol):
+    """What the pipeline needs of a source of items."""
+
+    @property
+    def uri(self) -> str: ...
+
+    @property
+    def files(self) -> list[DataFile]: ...
+
+    @property
+    def item_count(self) -> int | None: ...
+
+    def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame: ...
+
+    def sample(self, limit: int = 1000) -> list[dict[str, Any]]: ...
+
+    def approximate_items(self, files: list[DataFile]) -> int: ...
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """A DynamoDB export (DYNAMODB_JSON or ION): data files are the units of work."""
+
+    export: LoadedExport
+    read_settings: ReadSettings
+
+    @property
+    def uri(self) -> str:
+        return self.export.uri
+
+    @property
+    def files(self) -> list[DataFile]:
+        return self.export.files
+
+    @property
+    def item_count(self) -> int | None:
+        return self.export.summary.item_count
+
+    def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
+        slices = max(1, min(len(files), partitions or len(files)))
+        rows = [(f.key, f.item_count, f.md5) for f in files]
+        files_df = spark.createDataFrame(
+            spark.sparkContext.parallelize(rows, numSlices=slices), "key string, item_count long, md5 string"
+        )
+        return files_df.mapInArrow(partial(read_files, settings=self.read_settings), SPARK_LINES_SCHEMA)
+
+    def sample(self, limit: int = 1000) -> list[dict[str, Any]]:
+        return sample_items(self.read_settings.account, self.export, limit)
+
+    def approximate_items(self, files: list[DataFile]) -> int:
+        return sum(f.item_count for f in files)
+
+
+def segment_key(segment: int, segments: int) -> str:
+    """The ledger's name for one scan segment (sorts in segment order)."""
+    return f"scan-segment-{segment:05d}-of-{segments:05d}"
+
+
+def segment_of(key: str) -> int:
+    return int(key.split("-")[2])
+
+
+@dataclass(frozen=True)
+class ScanSource:
+    """The source table itself, read by a paced parallel Scan: segments are the units of work.
+
+    A segment whose scan fails for good ends with a trailer row naming the error, so the ledger
+    leaves it unfinished and a rerun with the same run id scans it again (puts are idempotent).
+    """
+
+    settings: ScanSettings
+    approximate_items_total: int | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"dynamodb-scan://{self.settings.account.name}/{self.settings.table}"
+
+    @property
+    def files(self) -> list[DataFile]:
+        n = self.settings.segments
+        return [DataFile(key=segment_key(s, n), item_count=0, md5="") for s in range(n)]
+
+    @property
+    def item_count(self) -> int | None:
+        return None  # a live table has no fixed count; DescribeTable's is hours old
+
+    def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
+        rows = [(segment_of(f.key),) for f in files]
+        spread = spark.sparkContext.parallelize(rows, numSlices=max(1, len(rows)))
+        segments = spark.createDataFrame(spread, "segment int")
+        return segments.mapInArrow(partial(scan_lines, settings=self.settings), SPARK_LINES_SCHEMA)
+
+    def sample(self, limit: int = 1000) -> list[dict[str, Any]]:
+        wire = DynamoWire(self.settings.account, pool_size=1)
+        try:
+            first = next(scan_pages(wire, _with_limit(self.settings, limit), 0))
+        finally:
+            wire.close()
+        return list(first.get("Items", []))
+
+    def approximate_items(self, files: list[DataFile]) -> int:
+        """DescribeTable's count (refreshed about every six hours), pro rata: for progress only."""
+        return (self.approximate_items_total or 0) * len(files) // max(1, self.settings.segments)
+
+
+def _with_limit(settings: ScanSettings, limit: int) -> ScanSettings:
+    return replace(settings, segments=1, page_limit=max(1, limit))
+
+
+def _lines_batch(rows: list[tuple[str, int, str | None, str | None]]) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True))
+    return pa.RecordBatch.from_arrays(
+        [pa.array(list(c), f.type) for c, f in zip(columns, LINES_SCHEMA, strict=True)], schema=LINES_SCHEMA
+    )
+
+
+def scan_lines(batches: Iterator[pa.RecordBatch], settings: ScanSettings) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` body: segment numbers in, one export-style line per item out, then a trailer."""
+    wire = DynamoWire(settings.account, pool_size=1)
+    try:
+        for batch in batches:
+            for segment in batch.column("segment").to_pylist():
+                key = segment_key(segment, settings.segments)
+                rows: list[tuple[str, int, str | None, str | None]] = []
+                line, error = 0, None
+                try:
+                    for page in scan_pages(wire, settings, segment):
+                        for item in page.get("Items", []):
+                            line += 1
+                            rows.append((key, line, json.dumps({"Item": item}, ensure_ascii=False), None))
+                        if len(rows) >= _EMIT_ROWS:
+                            yield _lines_batch(rows)
+                            rows = []
+                except MigrationError as exc:
+                    error = f"{key}: the scan stopped after {line} items: {exc}"
+                rows.append((key, TRAILER_LINE, None, error))
+                yield _lines_batch(rows)
+    finally:
+        wire.close()
+
+
+def scan_settings(config: JobConfig) -> ScanSettings:
+    scan = config.scan
+    return ScanSettings(
+        account=config.account(config.source_account),
+        table=config.source_table,
+        segments=scan.segments,
+        read_units_per_s=scan.read_units_per_s,
+        page_limit=scan.page_limit,
+        consistent_read=scan.consistent_read,
+        max_retry_seconds=config.write.max_retry_seconds,
+    )
+
+
+def open_source(config: JobConfig, load_export: Any) -> Source:
+    """The configured source: ``load_export(config)`` gives the export when the mode is export."""
+    if config.source_mode == "scan":
+        table = aws.client(config.account(config.source_account), "dynamodb").describe_table(
+            TableName=config.source_table
+        )["Table"]
+        return ScanSource(scan_settings(config), table.get("ItemCount"))
+    export: LoadedExport = load_export(config)
+    return export_source(config, export)
+
+
+def export_source(config: JobConfig, export: LoadedExport) -> ExportSource:
+    return ExportSource(
+        export,
+        ReadSettings(
+            account=config.account(config.export.read_account),
+            bucket=export.bucket,
+            output_format=export.summary.output_format,
+        ),
+    )

@@ -1,0 +1,140 @@
+"""The load stage as a Spark ``mapInArrow`` body: rows in, one ledger row per file out.
+
+Rows of a partition arrive in file order, each file closed by its trailer row. Items are
+handed to the :class:`~jobs.target.writer.PartitionWriter`; at a trailer the writer is drained, the
+file's counts and dead letters are persisted, and a ledger row is emitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from jobs.core.item_checks import KeySchema, item_problem
+from jobs.ledger import FileResult, LedgerStore
+from jobs.source.read import TRAILER_LINE
+from jobs.core.canonical import canonical_wire
+from jobs.target.digests import DigestBuilder, DigestSettings, to_ipc
+from jobs.target.writer import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("file_key", pa.string()),
+        ("read", pa.int64()),
+        ("written", pa.int64()),
+        ("filtered", pa.int64()),
+        ("dead_lettered", pa.int64()),
+        ("throttles", pa.int64()),
+        ("retries", pa.int64()),
+        ("error", pa.string()),
+    ]
+)
+SPARK_RESULT_SCHEMA = (
+    "file_key string, read long, written long, filtered long, dead_lettered long, "
+    "throttles long, retries long, error string"
+)
+# Columns the load stage reads. `item` is map<attribute name, AttributeValue JSON>; `dead_reason`
+# is set by earlier stages for items that must not be written; `filtered` marks items dropped
+# on purpose by the mapping.
+LOAD_COLUMNS = ("file_key", "line_no", "item", "dead_reason", "dead_stage", "filtered", "line")
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    writer: WriterSettings
+    ledger: LedgerStore
+    key_schema: KeySchema = ()
+    digests: DigestSettings | None = None  # also store each finished file's item digests (validation)
+
+
+class _FileAccount:
+    """Counts for the file currently streaming through the partition."""
+
+    def __init__(self, file_key: str, digests: DigestSettings | None) -> None:
+        self.result = FileResult(file_key=file_key)
+        self.dead: list[DeadLetter] = []
+        self.digests = DigestBuilder(digests) if digests else None
+
+
+def dead_record(row: dict[str, Any]) -> DeadLetter:
+    """The dead letter of a row an earlier stage (read, mapping) marked with ``dead_reason``."""
+    stage = row.get("dead_stage") or "read"
+    code = "InvalidExportLine" if stage == "read" else "MappingFailed"
+    return DeadLetter(row["file_key"], row["line_no"], stage, code, row["dead_reason"], as_json(row.get("line") or ""))
+
+
+def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iterator[pa.RecordBatch]:
+    """Write every item of the partition and account for each one in its file's ledger."""
+    writer = PartitionWriter(settings.writer)
+    files: dict[str, _FileAccount] = {}
+    finished: list[FileResult] = []
+    try:
+        for batch in batches:
+            columns = {name: batch.column(name).to_pylist() for name in LOAD_COLUMNS}
+            for index, file_key in enumerate(columns["file_key"]):
+                account = files.get(file_key)
+                if account is None:
+                    account = files[file_key] = _FileAccount(file_key, settings.digests)
+                line_no = columns["line_no"][index]
+                if line_no == TRAILER_LINE:
+                    finished.append(_finish(writer, settings.ledger, account, columns["dead_reason"][index]))
+                    del files[file_key]
+                    continue
+                account.result.read += 1
+                if columns["dead_reason"][index] is not None:
+                    row = {name: columns[name][index] for name in LOAD_COLUMNS}
+                    account.dead.append(dead_record(row))
+                elif columns["filtered"][index]:
+                    account.result.filtered += 1
+                else:
+                    pairs = columns["item"][index]
+                    body = item_body(pairs)
+                    problem = item_problem(dict(pairs), body, settings.key_schema)
+                    if problem is None:
+                        writer.add(Entry(file_key, line_no, body, pairs))
+                        if account.digests is not None:
+                            account.digests.add_canonical(
+                                file_key, line_no, {n: canonical_wire(t, n) for n, t in pairs}
+                            )
+                    else:
+                        account.dead.append(DeadLetter(file_key, line_no, "write", *problem, as_json(body)))
+        writer.flush()
+    finally:
+        writer.close()
+    if files:
+        raise RuntimeError(f"rows of {sorted(files)} arrived without their trailer; partition order was lost")
+    rows = [asdict(r) for r in finished]
+    yield pa.RecordBatch.from_pylist(rows, schema=RESULT_SCHEMA)
+
+
+def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount, error: str | None) -> FileResult:
+    writer.flush()
+    result = account.result
+    result.error = error
+    total = writer.total
+    result.written = total.written.pop(result.file_key, 0)
+    mine = [d for d in total.dead if d.file_key == result.file_key]
+    total.dead = [d for d in total.dead if d.file_key != result.file_key]
+    dead = account.dead + mine
+    result.dead_lettered = len(dead)
+    result.throttles, result.retries = total.throttles, total.retries
+    total.throttles = total.retries = 0
+    unsent = [d for d in mine if d.error in UNSENT_CODES]
+    if unsent and result.error is None:
+        result.error = (
+            f"{len(unsent)} items of {result.file_key} were not written ({unsent[0].reason}); "
+            "they are in the dead letters, and a rerun with the same run id retries this file"
+        )
+    writer.progress.add(items=result.filtered + len(account.dead), files=1)
+    if dead:
+        ledger.record_dead_letters(result.file_key, [d.record() for d in dead])
+    else:
+        ledger.clear_dead_letters(result.file_key)  # left by an earlier attempt at this file
+    if result.error is None:
+        if account.digests is not None:  # before the ledger marks the file done
+            ledger.record_digests(result.file_key, to_ipc(account.digests.batch()))
+        ledger.record_file(result)
+    return result

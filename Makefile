@@ -25,9 +25,10 @@ test: setup ## the whole test suite, with its own emulators, cleaned up however 
 unit: setup ## pure tests only: no JVM, no network
 	$(BIN)/python -m pytest -m unit -q
 
-lint: setup ## ruff and mypy over jobs/, and notebooks committed without outputs
+lint: setup ## ruff, mypy, the layer contract (no upward import, no cycle), notebooks without outputs
 	$(BIN)/ruff check jobs glue_scripts tests
-	$(BIN)/mypy jobs
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/notebooks -k committed_without_outputs
 
 notebooks: setup ## JupyterLab on the project's kernel (the notebooks start or reuse the local stack)
@@ -40,7 +41,7 @@ package: setup ## the jobs wheel and the Glue script bundle, into dist/
 	$(BIN)/python -m zipfile -c dist/glue_scripts.zip glue_scripts/*.py
 
 lambda: setup ## the stream replicator's Lambda package, dist/replicator.zip
-	$(BIN)/python -m jobs.streams.package dist/replicator.zip
+	$(BIN)/python -c "import sys; from jobs.streams.package import build; print(build(sys.argv[1]))" dist/replicator.zip
 
 bench: setup ## throughput ratios and driver memory on the local stack (medians of BENCH_RUNS=3)
 	set -o pipefail; mkdir -p bench-output && $(BIN)/python -m jobs.local.bench | tee bench-output/bench.txt

@@ -5,12 +5,12 @@ Job arguments: --config s3://bucket/config/job.yaml [--run-id ID] [--report-dir 
 [--max-samples N] [--max-read-units RCU]. The report (Data Docs + validation.json) goes to
 --report-dir, by default <output.uri>/<run id>/validation/. In a Glue workflow the run id
 defaults to the workflow's (as for the migrate job). Glue's own arguments are ignored; the
-logic lives in `jobs.validate` (installed with --additional-python-modules).
+logic lives in `jobs.cli.glue` and `jobs.validate` (installed with --additional-python-modules).
 """
 
 import sys
 
-from jobs.validate.validation import validate_glue_main
+from jobs.cli.glue import validate_glue_main
 
 if __name__ == "__main__":
     sys.exit(validate_glue_main(sys.argv[1:]))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from pyspark.sql import SparkSession
+
+from jobs.core.errors import MigrationError, TerminalError
 
 
 def _default_master() -> str:
@@ -43,3 +46,19 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+_ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")
+
+
+def spark_failure(exc: Exception) -> MigrationError:
+    """Turn a Spark job failure into our error, keeping the task's own message."""
+    matches = _ERROR_LINE.findall(str(exc))
+    if matches:
+        name, message = matches[-1]
+        return TerminalError(f"a Spark task failed with {name}: {message}")
+    text = str(exc).strip().splitlines()
+    return TerminalError(
+        f"the Spark job failed: {text[0] if text else type(exc).__name__}",
+        hint="see the Spark driver log for the task's traceback",
+    )

@@ -8,17 +8,16 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jobs import aws
-from jobs.core.attrvalue import Item
 from jobs.aws import AccountSpec
-from jobs.core.item_checks import KeySchema
 from jobs.aws.wire import DynamoWire
+from jobs.core.attrvalue import Item
 from jobs.core.errors import TerminalError
-from jobs.target.writer import Entry, PartitionWriter, WriterSettings
+from jobs.core.item_checks import KeySchema
 
 
 def create_table(account: AccountSpec, name: str, definition: dict[str, Any], stream: bool = False) -> None:
@@ -76,22 +75,6 @@ def key_schema(account: AccountSpec, name: str) -> KeySchema:
 
 def key_names(account: AccountSpec, name: str) -> tuple[str, ...]:
     return tuple(n for n, _t in key_schema(account, name))
-
-
-def put_items(account: AccountSpec, name: str, items: Iterable[Item], concurrency: int = 8) -> int:
-    """Write items with the same concurrent batch writer the job uses; return how many were written."""
-    writer = PartitionWriter(
-        WriterSettings(account=account, table=name, key_names=key_names(account, name), concurrency=concurrency)
-    )
-    try:
-        for number, item in enumerate(items, start=1):
-            writer.add(Entry("seed", number, json.dumps(item, ensure_ascii=False)))
-    finally:
-        writer.close()
-    if writer.total.dead:
-        first = writer.total.dead[0]
-        raise RuntimeError(f"{len(writer.total.dead)} items were not written; first: {first.reason}")
-    return sum(writer.total.written.values())
 
 
 def _scan_segment(wire: DynamoWire, name: str, segment: int, segments: int, select: str | None) -> Iterator[Any]:

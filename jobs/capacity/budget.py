@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobs.capacity import table_capacity
 from jobs.capacity.model import TableCapacity
-from jobs.config import WriteSettings
+from jobs.config import JobConfig, WriteSettings
+from jobs.core.errors import MigrationError
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,12 @@ def write_budget(write: WriteSettings, capacity: TableCapacity | None) -> WriteB
     if explicit is not None:
         return WriteBudget(explicit, f"write.max_write_units_per_s ({what})")
     return WriteBudget(None, f"no limit: {what}; throttles are retried with backoff (set write.max_write_units_per_s)")
+
+
+def write_budget_now(config: JobConfig) -> WriteBudget:
+    """The writer's global budget from the target's capacity in force now (after any raise)."""
+    try:
+        capacity = table_capacity.describe(config.account(config.target_account), config.target_table)
+    except MigrationError:
+        capacity = None
+    return write_budget(config.write, capacity)

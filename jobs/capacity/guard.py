@@ -21,9 +21,9 @@ from typing import Any
 
 from jobs.capacity import table_capacity as tables
 from jobs.capacity.changes import restore_request
-from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.capacity.record import CapacityRecord, TableRecord, load_record, save_record
 from jobs.capacity.rules import restore_window
+from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.config import JobConfig
 from jobs.core.errors import TerminalError
 from jobs.ledger import LedgerStore

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jobs.capacity import table_capacity as tables
-from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.capacity.model import TableCapacity
 from jobs.capacity.record import load_record
 from jobs.capacity.rules import hourly_cost, raise_cost
+from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.config import JobConfig
 from jobs.core.errors import MigrationError
 from jobs.ledger import LedgerStore

@@ -11,11 +11,11 @@ from botocore.exceptions import ClientError
 
 from jobs import aws
 from jobs.aws import AccountSpec
+from jobs.aws.tables import describe as table_description
 from jobs.capacity.changes import Request, without_reported_values
 from jobs.capacity.model import TableCapacity, from_description
 from jobs.capacity.rules import Limits, provisioned_units
 from jobs.core.errors import TerminalError, TransientError
-from jobs.aws.tables import describe as table_description
 
 log = logging.getLogger(__name__)
 

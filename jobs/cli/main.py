@@ -8,11 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from jobs.cli.summary import say
 from jobs.core.errors import MigrationError
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -22,16 +19,16 @@ def _cmd_local(args: argparse.Namespace) -> int:
         running = stack.current()
         if running is None:
             running = stack.start()
-            _say(f"started DynamoDB Local (pid {running.dynamodb_pid}) and moto (pid {running.moto_pid})")
+            say(f"started DynamoDB Local (pid {running.dynamodb_pid}) and moto (pid {running.moto_pid})")
         print(running.shell_exports())
         return 0
     if args.action == "down":
         running = stack.current()
         if running is None:
-            _say("no local stack is running")
+            say("no local stack is running")
             return 0
         stack.stop(running)
-        _say("local stack stopped")
+        say("local stack stopped")
         return 0
     running = stack.current()
     if running is None:
@@ -45,8 +42,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from jobs.config import load_config
-    from jobs.runner import s3_text_reader
+    from jobs.config import load_config, s3_text_reader
 
     return load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
 
@@ -54,19 +50,19 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _cmd_export(args: argparse.Namespace) -> int:
     from jobs.source.export import request_export
 
-    result = request_export(_load(args), _say)
+    result = request_export(_load(args), say)
     print(result.manifest_uri)
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from jobs.runner import run_and_report
+    from jobs.cli.commands import run_main
 
-    return run_and_report(_load(args), report_path=args.report)
+    return run_main(_load(args), report_path=args.report)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from jobs.validate.validation import validate_main
+    from jobs.cli.commands import validate_main
 
     return validate_main(
         _load(args),
@@ -81,25 +77,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from jobs.run.plan import plan_main
+    from jobs.cli.commands import plan_main
 
     return plan_main(_load(args), as_json=args.json)
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    from jobs.run.replay import replay_main
+    from jobs.cli.commands import replay_main
 
     return replay_main(_load(args))
 
 
 def _cmd_finalize(args: argparse.Namespace) -> int:
-    from jobs.run.post import finalize_main
+    from jobs.cli.commands import finalize_main
 
     return finalize_main(_load(args))
 
 
 def _cmd_cleanup(args: argparse.Namespace) -> int:
-    from jobs.run.post import cleanup_main
+    from jobs.cli.commands import cleanup_main
 
     return cleanup_main(_load(args), roles=args.role or [], yes=args.yes)
 
@@ -113,19 +109,19 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
 
 
 def _cmd_replicate(args: argparse.Namespace) -> int:
-    from jobs.streams.replicate import replicate_main
+    from jobs.cli.streams import replicate_main
 
     return replicate_main(_load(args), follow=args.follow, plan_only=args.write_plan, redrive_queue=args.redrive_dlq)
 
 
 def _cmd_catch_up(args: argparse.Namespace) -> int:
-    from jobs.streams.catchup import catch_up_main
+    from jobs.cli.streams import catch_up_main
 
     return catch_up_main(_load(args), args.from_time, args.to_time, args.manifest)
 
 
 def _cmd_cutover(args: argparse.Namespace) -> int:
-    from jobs.streams.cutover import cutover_main
+    from jobs.cli.streams import cutover_main
 
     return cutover_main(_load(args), args.report_dir, yes=args.yes, drain=not args.no_drain)
 
@@ -245,10 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except MigrationError as error:
-        _say(f"error: {error}")
+        say(f"error: {error}")
         return 2
     except KeyboardInterrupt:
-        _say("interrupted")
+        say("interrupted")
         return 130
 
 

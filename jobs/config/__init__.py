@@ -13,6 +13,7 @@ from jobs.config.job import (
     load_config,
     parse_config,
     parse_s3_uri,
+    s3_text_reader,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_s3_uri",
+    "s3_text_reader",
 ]

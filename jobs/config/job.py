@@ -12,16 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
 
 from jobs.aws import AccountSpec
 from jobs.config.fields import Fields
 from jobs.config.sections import export_settings, scan_settings
 from jobs.config.sections import import_settings as parse_import_settings
-from jobs.core.errors import ConfigError
-from jobs.mapping.spec import MappingSpec, parse_mapping
-from jobs.core.s3uri import S3_URI as _S3_URI
-from jobs.core.s3uri import parse_s3_uri as parse_s3_uri  # re-exported: callers import it from here
 from jobs.config.settings import (
     CapacitySettings,
     ExportSettings,
@@ -31,6 +28,10 @@ from jobs.config.settings import (
     ScanSourceSettings,
     WriteSettings,
 )
+from jobs.core.errors import ConfigError
+from jobs.core.s3uri import S3_URI as _S3_URI
+from jobs.core.s3uri import parse_s3_uri as parse_s3_uri  # re-exported: callers import it from here
+from jobs.mapping.spec import MappingSpec, parse_mapping
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")
 _TABLE_ARN = re.compile(r"^arn:aws[a-z\-]*:dynamodb:[a-z0-9\-]+:\d{12}:table/([A-Za-z0-9_.\-]{3,255})$")
@@ -48,6 +49,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_s3_uri",
+    "s3_text_reader",
 ]
 ENDPOINT_SERVICES = ("default", "dynamodb", "s3", "sts", "iam", "glue", "cloudwatch", "logs")
 
@@ -349,3 +351,14 @@ def load_config(
     elif default_run_id and isinstance(doc, dict) and not doc.get("run_id"):
         doc = {**doc, "run_id": default_run_id}
     return parse_config(doc, where=location)
+
+
+def s3_text_reader(uri: str) -> str:
+    """Read a small text object (the job config) with the job's own credentials.
+
+    On Glue that is the job role; elsewhere the default chain. ``AWS_ENDPOINT_URL_S3`` points
+    it at an emulator.
+    """
+    bucket, key = parse_s3_uri(uri)
+    body: bytes = boto3.Session().client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return body.decode("utf-8")

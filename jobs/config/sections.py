@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from jobs.config.fields import Fields
-from jobs.core.s3uri import S3_URI as _S3_URI
 from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings
+from jobs.core.s3uri import S3_URI as _S3_URI
 
 
 def export_settings(fields: Fields, doc: Any, accounts: dict[str, Any], required: bool = True) -> ExportSettings:

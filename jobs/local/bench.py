@@ -30,11 +30,16 @@ import psutil
 
 from jobs import aws
 from jobs.aws import tables
+from jobs.capacity.budget import write_budget_now
 from jobs.config import parse_config
-from jobs.source.export import request_export
 from jobs.local import demo, stack
-from jobs.run.migrate import compiled_mapping, load_items, open_source, read_items, run_migration, write_budget_now
+from jobs.run.migrate import run_migration
+from jobs.source.export import request_export
+from jobs.source.items import compiled_mapping, read_items
+from jobs.source.sources import open_source
 from jobs.spark import get_spark
+from jobs.target.load import load_items
+from jobs.target.writer import put_items
 
 KEYS = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -158,7 +163,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
         spark = get_spark("ddb-migrate-bench")
         source = "bench-source"
         tables.create_table(running.account("source"), source, KEYS)
-        tables.put_items(running.account("source"), source, (bench_item(i) for i in range(items)))
+        put_items(running.account("source"), source, (bench_item(i) for i in range(items)))
         doc = demo.demo_config(running, source, "bench-target-0", "bench-0")
         doc["source"]["export"]["local_segments"] = 8
         export = request_export(parse_config(doc), lambda _m: None)
@@ -187,7 +192,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             )
             rows.count()
             key_schema = tables.key_schema(running.account("target"), config.target_table)
-            seconds, _ = _timed(partial(load_items, rows, config, key_schema, write_budget_now(config)))
+            seconds, _ = _timed(partial(load_items, rows, config, key_schema, write_budget_now(config).units_per_s))
             rows.unpersist()
             phase.append(items / seconds)
             doc_e2e = {
@@ -252,7 +257,7 @@ def _memory(
     for size, source in ((small, "bench-source"), (big, "bench-source-big")):
         if size == big:
             tables.create_table(running.account("source"), source, KEYS)
-            tables.put_items(running.account("source"), source, (bench_item(i) for i in range(big)))
+            put_items(running.account("source"), source, (bench_item(i) for i in range(big)))
         mem_doc = {**doc, "run_id": f"bench-mem-{size}", "target": {"account": "target", "table": f"bench-mem-{size}"}}
         mem_doc["source"] = {
             **doc["source"],

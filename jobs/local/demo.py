@@ -17,11 +17,12 @@ import yaml
 from jobs import aws
 from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.source.export import request_export
 from jobs.local import datagen, stack
+from jobs.run.migrate import run_migration
+from jobs.source.export import manifest_uri, request_export
 from jobs.source.manifests import load_export
-from jobs.run.migrate import manifest_uri, run_migration
 from jobs.spark import get_spark
+from jobs.target.writer import put_items
 
 EXPORT_BUCKET = "ddb-migrate-demo-exports"
 ARTIFACT_BUCKET = "ddb-migrate-demo-artifacts"
@@ -120,7 +121,7 @@ def run_demo(output: Path, items: int = 10_000) -> int:
         prepare_buckets(running)
         tables.create_table(source, "demo-orders", datagen.key_schema())
         started = time.monotonic()
-        tables.put_items(source, "demo-orders", datagen.make_items(items))
+        put_items(source, "demo-orders", datagen.make_items(items))
         say(f"source table demo-orders: {items} items written in {time.monotonic() - started:.1f}s")
         run_id = f"demo-{int(time.time())}"
         copy = demo_config(running, "demo-orders", "demo-orders-copy", run_id)

@@ -12,11 +12,11 @@ import awswrangler as wr
 import pandas as pd
 
 from jobs import aws
-from jobs.core.attrvalue import item_size, write_units
 from jobs.aws import AccountSpec
+from jobs.core.attrvalue import item_size, write_units
+from jobs.mapping.inventory import inventory
 from jobs.source.export_format import export_folder
 from jobs.source.manifests import LoadedExport
-from jobs.mapping.inventory import inventory
 from jobs.source.read import ReadSettings, file_problem
 
 MAX_ITEM_BYTES = 400 * 1024

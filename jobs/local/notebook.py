@@ -11,9 +11,9 @@ import yaml
 from jobs import aws
 from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.source.export import request_export
 from jobs.local import datagen, demo, stack
-from jobs.run.migrate import manifest_uri
+from jobs.source.export import manifest_uri, request_export
+from jobs.target.writer import put_items
 
 SOURCE_TABLE = "notebook-orders"
 
@@ -32,7 +32,7 @@ def local_config(items: int = 2000, remapped: bool = False, home: Path | None = 
     source = running.account("source")
     tables.create_table(source, SOURCE_TABLE, datagen.key_schema())
     if tables.count_items(source, SOURCE_TABLE) < items:
-        tables.put_items(source, SOURCE_TABLE, datagen.make_items(items))
+        put_items(source, SOURCE_TABLE, datagen.make_items(items))
     target_table = "notebook-orders-v2" if remapped else "notebook-orders-copy"
     doc: dict[str, Any] = demo.demo_config(running, SOURCE_TABLE, target_table, "notebook")
     config = parse_config(doc)

@@ -18,11 +18,11 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.functions import pandas_udf
 
 from jobs.core.errors import ConfigError
+from jobs.core.rows import TRAILER_LINE
 from jobs.mapping import sqlcols
 from jobs.mapping.inventory import inventory, typed_access
 from jobs.mapping.nested import NestedOp, apply_nested
 from jobs.mapping.spec import MappingSpec
-from jobs.source.read import TRAILER_LINE
 
 ROW_COLUMNS = ("file_key", "line_no", "item", "dead_reason", "dead_stage", "filtered", "line")
 ROW_SCHEMA = (

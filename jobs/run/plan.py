@@ -12,13 +12,14 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from jobs.aws import tables
-from jobs.core.attrvalue import item_size, write_units
 from jobs.capacity.budget import write_budget
 from jobs.capacity.preview import CapacityPreview, TablePreview, finish_preview, preview_capacity, render_capacity
-from jobs.core.item_checks import item_problem
 from jobs.config import JobConfig
+from jobs.core.attrvalue import item_size, write_units
+from jobs.core.item_checks import item_problem
 from jobs.mapping.compile import sample_rows
-from jobs.run.migrate import compiled_mapping, open_source
+from jobs.source.items import compiled_mapping
+from jobs.source.sources import open_source
 from jobs.target.writer import item_body
 
 # On-demand write request units, USD per million (us-east-1 list price since Nov 2024).
@@ -183,9 +184,3 @@ def render(report: PlanReport) -> str:
     return "\n".join(lines)
 
 
-def plan_main(config: JobConfig, as_json: bool = False) -> int:
-    from jobs.spark import get_spark
-
-    report = make_plan(config, get_spark())
-    print(json.dumps(asdict(report), indent=2, default=str) if as_json else render(report))
-    return 0

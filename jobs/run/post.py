@@ -21,10 +21,11 @@ from jobs import aws
 from jobs.aws import tables
 from jobs.config import JobConfig, parse_s3_uri
 from jobs.core.errors import TerminalError
+from jobs.ledger import LedgerStore
+from jobs.run.replay import REPLAYED
+from jobs.source.export import EXPORT_POINTER
 from jobs.source.export_format import export_folder
 from jobs.target.import_table import staging_prefix
-from jobs.run.migrate import EXPORT_POINTER, ledger_store
-from jobs.run.replay import REPLAYED
 
 log = logging.getLogger(__name__)
 TEMPORARY_TAG = ("ddb-migrate:temporary", "true")
@@ -89,15 +90,6 @@ def finalize(config: JobConfig) -> list[Step]:
     return steps + _alarms(aws.client(account, "cloudwatch"), table)
 
 
-def finalize_main(config: JobConfig) -> int:
-    steps = finalize(config)
-    for step in steps:
-        print(f"  [{'ok' if step.ok else 'FAIL'}] {step.name}: {step.detail}")
-    ok = all(s.ok for s in steps)
-    print(f"finalize {config.target_table}: {'done' if ok else 'INCOMPLETE'}")
-    return 0 if ok else 1
-
-
 @dataclass
 class Cleanup:
     """What cleanup would delete (or deleted), by kind; and what it leaves, with the reason."""
@@ -115,7 +107,7 @@ def _listed(s3: Any, bucket: str, prefix: str) -> list[tuple[str, str]]:
 
 
 def _export_objects(config: JobConfig, plan: Cleanup) -> None:
-    pointer = ledger_store(config).get_json(EXPORT_POINTER)
+    pointer = LedgerStore.for_run(config).get_json(EXPORT_POINTER)
     if config.export.manifest_uri or pointer is None:
         plan.left.append("the source export: not made by `ddb-migrate export` for this run")
         return
@@ -128,7 +120,7 @@ def plan_cleanup(config: JobConfig, roles: list[str]) -> Cleanup:
     plan = Cleanup()
     if config.source_mode == "export":
         _export_objects(config, plan)
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
     plan.objects["replayed dead letters"] = _listed(s3, store.bucket, f"{store.prefix}{REPLAYED}/")
     if config.import_settings is not None:
@@ -177,19 +169,3 @@ def run_cleanup(config: JobConfig, plan: Cleanup) -> None:
         _delete_role(iam, role)
 
 
-def cleanup_main(config: JobConfig, roles: list[str], yes: bool) -> int:
-    plan = plan_cleanup(config, roles)
-    verb = "deleting" if yes else "would delete"
-    for kind, objects in plan.objects.items():
-        where = f" (s3://{objects[0][0]}/{objects[0][1].rsplit('/', 1)[0]}/...)" if objects else ""
-        print(f"  {verb} {len(objects)} {kind} objects{where}")
-    for role in plan.roles:
-        print(f"  {verb} IAM role {role}")
-    for kept in plan.left:
-        print(f"  keeping {kept}")
-    if not yes:
-        print("dry run: nothing was deleted; rerun with --yes to delete the above")
-        return 0
-    run_cleanup(config, plan)
-    print("cleanup done")
-    return 0

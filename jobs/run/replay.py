@@ -22,13 +22,15 @@ from pyspark.sql import SparkSession
 
 from jobs import aws
 from jobs.aws import tables
-from jobs.core.item_checks import item_problem
+from jobs.capacity.budget import write_budget_now
 from jobs.config import JobConfig
-from jobs.ledger import FileResult, RunReport
+from jobs.core.item_checks import item_problem
+from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.mapping.compile import sample_rows
-from jobs.run.migrate import compiled_mapping, ledger_store, open_source, write_budget_now
-from jobs.validate.sides import DIGESTS_STALE
+from jobs.source.items import compiled_mapping
+from jobs.source.sources import open_source
 from jobs.target.writer import Entry, PartitionWriter, WriterSettings, item_body
+from jobs.validate.sides import DIGESTS_STALE
 
 log = logging.getLogger(__name__)
 REPLAYED = "dead-letters-replayed"  # the run's dead-letter files as they were before a replay took items
@@ -49,7 +51,7 @@ def _records(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
 
 
 def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
     items_from = open_source(config)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
@@ -133,7 +135,7 @@ def _replay_file(
 
 
 def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int | None) -> RunReport:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     previous = store.get_json("run-report.json") or {}
     results: list[FileResult] = list(store.finished_files().values())
     report = RunReport.from_files(
@@ -143,15 +145,3 @@ def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int | N
     return report
 
 
-def replay_main(config: JobConfig) -> int:
-    from jobs.runner import summarize
-    from jobs.spark import get_spark
-
-    outcome = replay(config, get_spark())
-    print(
-        f"replayed {outcome.records} dead letters: {outcome.written} written, {outcome.filtered} filtered, "
-        f"{outcome.still_dead} still dead"
-    )
-    if outcome.report is not None:
-        print(summarize(outcome.report))
-    return 0 if outcome.report is not None and outcome.report.success else 1

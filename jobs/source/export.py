@@ -24,9 +24,10 @@ from typing import Any, Protocol
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.config import JobConfig
 from jobs.aws.wire import DynamoWire
-from jobs.core.errors import TerminalError
+from jobs.config import JobConfig
+from jobs.core.errors import ConfigError, TerminalError
+from jobs.ledger import LedgerStore
 from jobs.source.export_format import (
     SUMMARY_NAME,
     DataFile,
@@ -37,7 +38,7 @@ from jobs.source.export_format import (
     summary_document,
 )
 from jobs.source.ion_format import item_to_line
-from jobs.run.migrate import EXPORT_POINTER, ledger_store
+from jobs.source.manifests import LoadedExport, load_export
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -241,8 +242,36 @@ def request_export(config: JobConfig, progress: Progress) -> ExportResult:
     """Export the source table and record the manifest URI for this run id."""
     export_bucket(config)
     result = exporter_for(config).export(progress)
-    ledger_store(config).put_json(
+    LedgerStore.for_run(config).put_json(
         EXPORT_POINTER,
         {"manifest": result.manifest_uri, "item_count": result.item_count, "export_arn": result.export_arn},
     )
     return result
+
+
+EXPORT_POINTER = "export.json"
+
+
+def manifest_uri(config: JobConfig) -> str:
+    """The export to migrate: the configured manifest, else the one `ddb-migrate export` recorded."""
+    if config.export.manifest_uri:
+        return config.export.manifest_uri
+    store = LedgerStore.for_run(config)
+    pointer = store.get_json(EXPORT_POINTER)
+    if pointer is None:
+        raise ConfigError(
+            f"source.export.manifest is not set and run {config.run_id} has no recorded export "
+            f"(s3://{store.bucket}/{store.prefix}{EXPORT_POINTER})",
+            hint="run `ddb-migrate export --config ...` with the same run_id, or set source.export.manifest",
+        )
+    return str(pointer["manifest"])
+
+
+def open_export(config: JobConfig) -> LoadedExport:
+    export = load_export(config.account(config.export.read_account), manifest_uri(config))
+    if export.summary.export_type != "FULL_EXPORT":
+        raise TerminalError(
+            f"{export.uri} is an {export.summary.export_type}",
+            hint="`ddb-migrate run` loads full exports; use `ddb-migrate catch-up` for incremental",
+        )
+    return export

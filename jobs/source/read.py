@@ -24,9 +24,9 @@ import pyarrow as pa
 from jobs import aws
 from jobs.aws import AccountSpec
 from jobs.core.errors import ExportFormatError, InvalidItemError
+from jobs.core.rows import TRAILER_LINE
 from jobs.source.ion_format import line_to_json
 
-TRAILER_LINE = -1  # line_no of the one row per file that closes it (and carries its error)
 LINES_SCHEMA = pa.schema(
     [
         ("file_key", pa.string()),

@@ -12,9 +12,9 @@ from typing import Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
+from jobs.mapping.inventory import parse_lines
 from jobs.source.ion_format import line_to_item
 from jobs.source.manifests import LoadedExport
-from jobs.mapping.inventory import parse_lines
 
 
 def sample_lines(account: AccountSpec, export: LoadedExport, limit: int = 1000) -> list[tuple[str, int, str]]:

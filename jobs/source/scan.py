@@ -14,18 +14,13 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
-
-import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
 
 from jobs.aws import AccountSpec
 from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
+from jobs.core.canonical import key_text
 from jobs.core.errors import TerminalError
 from jobs.core.retry import Backoff, Deadline
-from jobs.core.canonical import key_text
-from jobs.target.digests import SPARK_DIGEST_SCHEMA, DigestBuilder, DigestSettings
 
 ASSUMED_ITEM_BYTES = 1024  # for pacing only, when a response carries no ConsumedCapacity
 _BATCH_GET_KEYS = 100
@@ -120,33 +115,6 @@ def scan_pages(wire: DynamoWire, settings: ScanSettings, segment: int) -> Iterat
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def scan_segments(
-    batches: Iterator[pa.RecordBatch], scan: ScanSettings, digest: DigestSettings
-) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body: segment numbers in, digest rows of their items out (a batch per page)."""
-    wire = DynamoWire(scan.account, pool_size=1)
-    try:
-        for batch in batches:
-            for segment in batch.column("segment").to_pylist():
-                line = 0
-                for page in scan_pages(wire, scan, segment):
-                    builder = DigestBuilder(digest)
-                    for item in page.get("Items", []):
-                        line += 1
-                        builder.add_item(f"segment-{segment}", line, item)
-                    if len(builder):
-                        yield builder.batch()
-    finally:
-        wire.close()
-
-
-def scan_digests(spark: SparkSession, scan: ScanSettings, digest: DigestSettings) -> DataFrame:
-    """Digest rows of the whole table; Spark partition i scans segment i."""
-    rows = [(s,) for s in range(scan.segments)]
-    segments = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=scan.segments), "segment int")
-    return segments.mapInArrow(partial(scan_segments, scan=scan, digest=digest), SPARK_DIGEST_SCHEMA)
 
 
 def get_items(scan: ScanSettings, keys: list[str], key_names: tuple[str, ...]) -> dict[str, dict[str, Any]]:

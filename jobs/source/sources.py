@@ -19,12 +19,14 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs import aws
-from jobs.config import JobConfig
 from jobs.aws.wire import DynamoWire
+from jobs.config import JobConfig
 from jobs.core.errors import MigrationError
+from jobs.core.rows import TRAILER_LINE
+from jobs.source.export import open_export
 from jobs.source.export_format import DataFile
 from jobs.source.manifests import LoadedExport
-from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, TRAILER_LINE, ReadSettings, read_files
+from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, ReadSettings, read_files
 from jobs.source.sample import sample_items
 from jobs.source.scan import ScanSettings, scan_pages
 
@@ -185,15 +187,14 @@ def scan_settings(config: JobConfig) -> ScanSettings:
     )
 
 
-def open_source(config: JobConfig, load_export: Any) -> Source:
-    """The configured source: ``load_export(config)`` gives the export when the mode is export."""
+def open_source(config: JobConfig) -> Source:
+    """The configured source of items: the export (``source.mode: export``) or the table (``scan``)."""
     if config.source_mode == "scan":
         table = aws.client(config.account(config.source_account), "dynamodb").describe_table(
             TableName=config.source_table
         )["Table"]
         return ScanSource(scan_settings(config), table.get("ItemCount"))
-    export: LoadedExport = load_export(config)
-    return export_source(config, export)
+    return export_source(config, open_export(config))
 
 
 def export_source(config: JobConfig, export: LoadedExport) -> ExportSource:

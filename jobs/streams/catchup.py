@@ -14,25 +14,27 @@ the full load, and never overrides a newer change that replication already appli
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from jobs.aws import tables
 from jobs.config import JobConfig
 from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError, TerminalError
+from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.source.export import AwsExporter
 from jobs.source.export_format import DataFile
-from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.source.manifests import LoadedExport, load_export
-from jobs.run.migrate import ledger_store
 from jobs.source.read import ReadSettings, verified_lines
-from jobs.runner import summarize
 from jobs.streams.changes import Change, from_export_line
 from jobs.streams.incremental import LocalIncrementalExporter
+from jobs.streams.replicate import build_plan, ensure_version_table, require_full_load, source_stream
 from jobs.streams.replicator import Replicator
-from jobs.streams.replicate import build_plan, ensure_version_table, record_window, require_full_load, source_stream
 from jobs.streams.writer import APPLIED, DEAD, RETRY, ChangeResult
+
+log = logging.getLogger(__name__)
 
 CATCH_UP = "catch-up"
 
@@ -47,23 +49,22 @@ def parse_time(text: str, flag: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def request_incremental_export(config: JobConfig, start: datetime, end: datetime) -> str:
+def request_incremental_export(
+    config: JobConfig, start: datetime, end: datetime, say: Callable[[str], None] = log.info
+) -> str:
     """The incremental export of [start, end): requested from DynamoDB, or written locally."""
-    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     method = config.export.method
     if method == "auto":
         method = "local" if config.account(config.source_account).emulated_dynamodb else "aws"
     if method == "aws":
         return AwsExporter(config, window=(start, end)).export(say).manifest_uri
     stream = source_stream(config)
-    from jobs.aws import tables
-
     keys = tables.key_names(config.account(config.source_account), config.source_table)
     return LocalIncrementalExporter(config, stream.arn, keys).export(start, end, say).manifest_uri
 
 
 def _store(config: JobConfig, export: LoadedExport) -> LedgerStore:
-    run = ledger_store(config)
+    run = LedgerStore.for_run(config)
     export_id = export.summary_key.rstrip("/").split("/")[-2]
     return replace(run, prefix=f"{run.prefix}{CATCH_UP}/{export_id}/")
 
@@ -135,21 +136,3 @@ def apply_incremental_export(config: JobConfig, manifest: str) -> tuple[RunRepor
     return report, export
 
 
-def catch_up_main(config: JobConfig, start: str | None, end: str | None, manifest: str | None) -> int:
-    """The CLI: request (or read) the export, apply it, record the window when it succeeded."""
-    if manifest is None:
-        if not (start and end):
-            raise ConfigError("catch-up needs --from and --to (or --manifest of an existing incremental export)")
-        window = (parse_time(start, "--from"), parse_time(end, "--to"))
-        if window[0] >= window[1]:
-            raise ConfigError("--from must be before --to")
-        manifest = request_incremental_export(config, *window)
-    report, export = apply_incremental_export(config, manifest)
-    raw = export.summary.raw
-    print(summarize(report), file=sys.stderr)
-    print(report.to_json())
-    if report.success:
-        window_start = parse_time(str(raw.get("exportFromTime")), "exportFromTime")
-        window_end = parse_time(str(raw.get("exportToTime")), "exportToTime")
-        record_window(config, window_start, window_end, export.uri)
-    return 0 if report.success else 1

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,10 +21,13 @@ from typing import Any
 
 from jobs import aws
 from jobs.config import JobConfig
+from jobs.ledger import LedgerStore
 from jobs.source.export import exporter_for
-from jobs.run.migrate import ledger_store
 from jobs.streams.follow import CHECKPOINTS, CheckpointStore, StreamReader
 from jobs.streams.replicate import run_replication, source_stream
+from jobs.validate.validation import ValidationOptions, validate
+
+log = logging.getLogger(__name__)
 
 PENDING_CAP = 10_000
 
@@ -50,7 +53,7 @@ class Lag:
 def measure_lag(config: JobConfig) -> Lag:
     """Read the stream after each shard's checkpoint (without applying anything)."""
     stream = source_stream(config)
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     checkpoints = CheckpointStore(store.account, store.bucket, store.prefix + CHECKPOINTS).load(stream.arn)
     reader = StreamReader(config.account(config.source_account), stream.arn, config.replication.batch_size)
     pending, capped, oldest = 0, False, None
@@ -73,7 +76,7 @@ def measure_lag(config: JobConfig) -> Lag:
 
 
 def _dead_letter_count(config: JobConfig) -> int:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
     count = 0
     prefix = f"{store.prefix}replication/dead-letters/"
@@ -114,11 +117,9 @@ def cutover(
     yes: bool = False,
     drain: bool = True,
     ask: Callable[[str], str] = input,
-    say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
+    say: Callable[[str], None] = log.info,
     spark: Any = None,
 ) -> Verdict:
-    from jobs.validate.validation import ValidationOptions, validate
-
     before = measure_lag(config)
     say(f"1. {before.describe()}")
     if yes:
@@ -150,7 +151,3 @@ def cutover(
     return Verdict(checks, details)
 
 
-def cutover_main(config: JobConfig, report_dir: str, yes: bool, drain: bool) -> int:
-    verdict = cutover(config, report_dir, yes=yes, drain=drain)
-    print(verdict.render())
-    return 0 if verdict.go else 1

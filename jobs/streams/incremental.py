@@ -27,11 +27,18 @@ from typing import Any
 
 from jobs import aws
 from jobs.config import JobConfig
+from jobs.core.canonical import key_text
 from jobs.source.export import ExportResult, Progress, export_bucket, now_iso, partial_put, table_arn
-from jobs.source.export_format import SUMMARY_NAME, DataFile, checksum_keys, files_manifest_line, md5_base64, summary_document
+from jobs.source.export_format import (
+    SUMMARY_NAME,
+    DataFile,
+    checksum_keys,
+    files_manifest_line,
+    md5_base64,
+    summary_document,
+)
 from jobs.streams.changes import Change, export_line, from_stream_record
 from jobs.streams.follow import StreamReader
-from jobs.core.canonical import key_text
 
 CLOCK_SLACK_S = 60.0
 

@@ -2,13 +2,12 @@
 
 The Lambda Python runtime provides boto3 (with botocore and urllib3); the handler's import path
 needs nothing more (no Spark, pandas, pyarrow or YAML; ``tests/unit/test_lambda_package.py``
-checks it). ``python -m jobs.streams.package dist/replicator.zip`` (``make lambda``) writes a
+checks it). ``make lambda`` writes it to ``dist/replicator.zip``: a
 reproducible zip: sorted entries with a fixed timestamp.
 """
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from pathlib import Path
 
@@ -28,6 +27,3 @@ def build(out: Path) -> Path:
             archive.writestr(entry, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
     return out
 
-
-if __name__ == "__main__":
-    print(build(Path(sys.argv[1] if len(sys.argv) > 1 else "dist/replicator.zip")))

@@ -17,8 +17,8 @@ from typing import Any
 from jobs import aws
 from jobs.config import JobConfig
 from jobs.streams.changes import Change, from_stream_record, padded
-from jobs.streams.replicator import Replicator
 from jobs.streams.replicate import prepare, replicator_for
+from jobs.streams.replicator import Replicator
 
 
 def batch_changes(account: Any, info: dict[str, Any], batch_size: int) -> list[Change]:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,8 +24,10 @@ from jobs import aws
 from jobs.aws import tables
 from jobs.config import JobConfig
 from jobs.core.errors import TerminalError
+from jobs.ledger import LedgerStore
 from jobs.mapping.item import resolve_access
-from jobs.run.migrate import ledger_store, open_export
+from jobs.source.export import open_export
+from jobs.source.sample import sample_items
 from jobs.streams.follow import CHECKPOINTS, CheckpointStore, Follower, OnResults, StreamReader
 from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 
@@ -71,7 +71,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _read_json(config: JobConfig, name: str) -> Any:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
     try:
         return json.loads(s3.get_object(Bucket=store.bucket, Key=store.prefix + name)["Body"].read())
@@ -80,7 +80,7 @@ def _read_json(config: JobConfig, name: str) -> Any:
 
 
 def _write_json(config: JobConfig, name: str, doc: Any) -> str:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     body = (doc if isinstance(doc, str) else json.dumps(doc, indent=2)).encode("utf-8")
     aws.client(store.account, "s3").put_object(Bucket=store.bucket, Key=store.prefix + name, Body=body)
     return f"s3://{store.bucket}/{store.prefix}{name}"
@@ -139,15 +139,13 @@ def check_order(config: JobConfig, stream: SourceStream, now: datetime | None = 
 
 def build_plan(config: JobConfig) -> ReplicationPlan:
     """The plan from the config: key schemas from the tables, typed access from the export sample."""
-    from jobs.source.sample import sample_items
-
     source_keys = tables.key_names(config.account(config.source_account), config.source_table)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     access: dict[str, str] = {}
     if not config.mapping.empty:
         export = open_export(config)
         access = resolve_access(config.mapping, sample_items(config.account(config.export.read_account), export))
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     plan = ReplicationPlan(
         run_id=config.run_id,
         source_table=config.source_table,
@@ -190,7 +188,7 @@ def follower_for(
     on_caught_up: Callable[[float], None] | None = None,
 ) -> Follower:
     stream = source_stream(config)
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     reader = StreamReader(config.account(config.source_account), stream.arn, config.replication.batch_size)
     checkpoints = CheckpointStore(store.account, store.bucket, store.prefix + CHECKPOINTS)
     return Follower(reader, replicator, checkpoints, config.replication.poll_interval_s, on_results, on_caught_up)
@@ -234,30 +232,3 @@ def run_replication(
         replicator.close()
 
 
-def replicate_main(config: JobConfig, follow: bool, plan_only: bool, redrive_queue: str | None = None) -> int:
-    """The CLI: 0 when every change was applied, 1 when some were dead-lettered."""
-    if plan_only:  # for the Lambda function: same checks, the version table comes with Terraform
-        print(write_plan(config, prepare(config, version_table=False)))
-        return 0
-    if redrive_queue:
-        from jobs.streams.redrive import redrive
-
-        replicator = replicator_for(config, prepare(config))
-        try:
-            summary = redrive(config, redrive_queue, replicator)
-        finally:
-            replicator.close()
-        print(json.dumps(summary, indent=2))
-        return 1 if summary["dead"] or summary["retry"] or summary["not_batch_descriptions"] else 0
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if follow else None
-    try:
-        summary = run_replication(config, follow=follow, stop=stop)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    print(json.dumps(summary, indent=2))
-    if summary["dead"] or summary["retry"]:
-        print(f"dead letters: {', '.join(summary['dead_letters'])}", file=sys.stderr)
-        return 1
-    return 0

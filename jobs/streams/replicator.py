@@ -19,12 +19,12 @@ from typing import Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.core.item_checks import KeySchema
 from jobs.aws.wire import DynamoWire
 from jobs.core.errors import ConfigError
+from jobs.core.item_checks import KeySchema
+from jobs.core.s3uri import parse_s3_uri
 from jobs.mapping.item import ItemMapper
 from jobs.mapping.spec import parse_mapping
-from jobs.core.s3uri import parse_s3_uri
 from jobs.streams.changes import Change
 from jobs.streams.writer import (
     APPLIED,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs.core.attrvalue import Item
+from jobs.core.canonical import key_text
 from jobs.core.item_checks import KeySchema, item_problem
 from jobs.mapping.item import ItemMapper
 from jobs.streams.changes import Change
-from jobs.core.canonical import key_text
 
 VERSION_KEY, VERSION_ATTR, SOURCE_KEY_ATTR = "k", "seq", "source_key"
 

@@ -25,15 +25,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from jobs.core.attrvalue import Item
-from jobs.core.item_checks import KeySchema
 from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
+from jobs.core.attrvalue import Item
+from jobs.core.canonical import key_text
 from jobs.core.errors import InvalidItemError
-from jobs.mapping.item import ItemMapper
+from jobs.core.item_checks import KeySchema
 from jobs.core.retry import Backoff
+from jobs.mapping.item import ItemMapper
 from jobs.streams.changes import Change
 from jobs.streams.target import TargetWrite, target_write, transaction
-from jobs.core.canonical import key_text
 
 log = logging.getLogger(__name__)
 APPLIED, FILTERED, SUPERSEDED, DEAD, RETRY = "applied", "filtered", "superseded", "dead", "retry"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from jobs import aws
 from jobs.core.canonical import ItemDigest, canonical_text, canonical_wire, digest_canonical, sampled
 
 DIGEST_SCHEMA = pa.schema(
@@ -159,8 +160,6 @@ class StoredDigests:
 
 def read_stored(batches: Iterator[pa.RecordBatch], stored: StoredDigests) -> Iterator[pa.RecordBatch]:
     """``mapInArrow`` body: digest object keys in, their digest rows out."""
-    from jobs import aws
-
     s3 = aws.client(stored.account, "s3")
     for batch in batches:
         for key in batch.column("key").to_pylist():

@@ -32,12 +32,15 @@ from pyspark.sql import functions as F
 
 from jobs import aws
 from jobs.aws import tables
-from jobs.core.item_checks import KeySchema, item_problem
 from jobs.config import ImportSettings, JobConfig
 from jobs.core.errors import ConfigError, TerminalError
+from jobs.core.item_checks import KeySchema, item_problem
+from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import FileResult, LedgerStore, RunReport
+from jobs.source.items import compiled_mapping, mapped_items
+from jobs.spark import spark_failure
+from jobs.target.collisions import collisions_possible, resolve_collisions
 from jobs.target.load import LOAD_COLUMNS, RESULT_SCHEMA, SPARK_RESULT_SCHEMA, dead_record
-from jobs.source.read import TRAILER_LINE
 from jobs.target.writer import DeadLetter, as_json, item_body
 
 log = logging.getLogger(__name__)
@@ -279,7 +282,6 @@ def reconcile_import(report: RunReport, summary: dict[str, Any]) -> RunReport:
 
 def run_import(config: JobConfig, spark: SparkSession, items_from: Any, ledger: LedgerStore) -> RunReport:
     """The whole import path; ``items_from`` is the run's :class:`~jobs.source.sources.Source`."""
-    from jobs.run.migrate import collisions_possible, compiled_mapping, mapped_items, resolve_collisions, spark_failure
 
     started = time.monotonic()
     definition = table_definition(config)

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
+from pyspark.sql import DataFrame
 
-from jobs.core.item_checks import KeySchema, item_problem
-from jobs.ledger import FileResult, LedgerStore
-from jobs.source.read import TRAILER_LINE
+from jobs.config import JobConfig
 from jobs.core.canonical import canonical_wire
+from jobs.core.item_checks import KeySchema, item_problem
+from jobs.core.progress import ProgressAddress
+from jobs.core.rate import per_task_rate
+from jobs.core.rows import TRAILER_LINE
+from jobs.ledger import FileResult, LedgerStore
 from jobs.target.digests import DigestBuilder, DigestSettings, to_ipc
 from jobs.target.writer import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
 
@@ -138,3 +143,33 @@ def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount,
             ledger.record_digests(result.file_key, to_ipc(account.digests.batch()))
         ledger.record_file(result)
     return result
+
+
+def load_items(
+    items: DataFrame,
+    config: JobConfig,
+    key_schema: KeySchema,
+    write_units_per_s: float | None,
+    progress: ProgressAddress | None = None,
+) -> list[FileResult]:
+    """Write the items within ``write_units_per_s`` (all tasks together); one result per file,
+    collected to the driver (small)."""
+    write = config.write
+    concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
+    settings = LoadSettings(
+        writer=WriterSettings(
+            account=config.account(config.target_account),
+            table=config.target_table,
+            key_names=tuple(n for n, _t in key_schema),
+            concurrency=write.concurrency,
+            batch_size=write.batch_size,
+            max_retry_seconds=write.max_retry_seconds,
+            write_units_per_s=per_task_rate(write_units_per_s, concurrent_tasks),
+            progress=progress,
+        ),
+        ledger=LedgerStore.for_run(config),
+        key_schema=key_schema,
+        digests=DigestSettings(tuple(n for n, _t in key_schema)),
+    )
+    results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
+    return [FileResult(**row.asDict()) for row in results]

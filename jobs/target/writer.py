@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobs.aws import AccountSpec
+from jobs.aws.tables import key_names
 from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
+from jobs.core.attrvalue import Item
 from jobs.core.progress import ProgressAddress, ProgressSink
 from jobs.core.rate import TokenBucket
 from jobs.core.retry import Backoff, Deadline
@@ -272,3 +275,19 @@ class PartitionWriter:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.wire.close()
             self.progress.flush()
+
+
+def put_items(account: AccountSpec, name: str, items: Iterable[Item], concurrency: int = 8) -> int:
+    """Write items with the same concurrent batch writer the job uses; return how many were written."""
+    writer = PartitionWriter(
+        WriterSettings(account=account, table=name, key_names=key_names(account, name), concurrency=concurrency)
+    )
+    try:
+        for number, item in enumerate(items, start=1):
+            writer.add(Entry("seed", number, json.dumps(item, ensure_ascii=False)))
+    finally:
+        writer.close()
+    if writer.total.dead:
+        first = writer.total.dead[0]
+        raise RuntimeError(f"{len(writer.total.dead)} items were not written; first: {first.reason}")
+    return sum(writer.total.written.values())

@@ -17,14 +17,17 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import aws
-from jobs.core.item_checks import KeySchema
 from jobs.config import JobConfig
-from jobs.run.migrate import ledger_store, mapped_items, read_items, resolve_collisions
-from jobs.source.read import TRAILER_LINE
-from jobs.source.sources import Source
 from jobs.core.canonical import key_text
+from jobs.core.item_checks import KeySchema
+from jobs.core.rows import TRAILER_LINE
+from jobs.ledger import LedgerStore
+from jobs.source.items import mapped_items, read_items
+from jobs.source.scan import ScanSettings, get_items
+from jobs.source.sources import Source
+from jobs.target.collisions import resolve_collisions
 from jobs.target.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
-from jobs.source.scan import ScanSettings, get_items, scan_digests
+from jobs.validate.target_scan import scan_digests
 
 Place = tuple[str, int]  # (export data file key, line number)
 
@@ -49,7 +52,7 @@ def expected_items(spark: SparkSession, config: JobConfig, items_from: Source, f
 
 def dead_lettered(config: JobConfig) -> list[Place]:
     """(file, line) of every item the run dead-lettered, from its ``dead-letters/`` objects."""
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
     places: list[Place] = []
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=f"{store.prefix}dead-letters/")
@@ -91,7 +94,7 @@ DIGESTS_STALE = "digests-stale.json"  # written by `dlq replay`: items were writ
 def stored_expected(spark: SparkSession, sides: Sides) -> DataFrame | None:
     """The digests the load stored for every unit it finished, or None when any is missing
     (import mode, an unfinished run, a replay since), and the source must be read again."""
-    store = ledger_store(sides.config)
+    store = LedgerStore.for_run(sides.config)
     if sides.recompute_expected or store.get_json(DIGESTS_STALE) is not None:
         return None
     wanted = [f.key for f in sides.source.files]

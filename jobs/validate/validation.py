@@ -8,16 +8,14 @@ Glue entry point. The report directory receives the Data Docs site and ``validat
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
 import mimetypes
 import shutil
-import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,17 +24,17 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 
 from jobs import aws
-from jobs.aws import tables
-from jobs.aws import AccountSpec
+from jobs.aws import AccountSpec, tables
 from jobs.config import JobConfig, parse_s3_uri
-from jobs.core.errors import ConfigError, MigrationError
+from jobs.core.errors import ConfigError
+from jobs.ledger import LedgerStore
 from jobs.source.manifests import load_export
-from jobs.run.migrate import ledger_store, open_source
-from jobs.source.sources import export_source
-from jobs.validate import compare, sides, suite
-from jobs.target.digests import DigestSettings
-from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
 from jobs.source.scan import ScanSettings
+from jobs.source.sources import export_source, open_source
+from jobs.spark import get_spark
+from jobs.target.digests import DigestSettings
+from jobs.validate import compare, sides, suite
+from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
 
 log = logging.getLogger(__name__)
 DEFAULT_READ_UNITS_PER_S = 2000.0
@@ -71,7 +69,7 @@ class ValidationOptions:
 
 def read_run_report(config: JobConfig) -> tuple[str, dict[str, Any] | None]:
     """(URI, document) of the run's run-report.json; the document is None when there is none."""
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     key = f"{store.prefix}run-report.json"
     s3 = aws.client(store.account, "s3")
     try:
@@ -162,8 +160,6 @@ def validate(
     ``compare_s`` (read both sides, hash, join, count), ``explain_s`` (re-read the sampled
     mismatches, read the run report), ``suites_s`` (Great Expectations and Data Docs).
     """
-    from jobs.spark import get_spark
-
     options = options or ValidationOptions()
     options.check()
     clock = _Stopwatch()
@@ -256,83 +252,7 @@ def upload_dir(local: Path, uri: str, account: AccountSpec) -> None:
 
 def default_report_dir(config: JobConfig) -> str:
     """``s3://<output bucket>/<run prefix>validation/``: beside the run's ledger and report."""
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     return f"s3://{store.bucket}/{store.prefix}validation/"
 
 
-def validate_main(
-    config: JobConfig,
-    report_dir: str,
-    sample: float | None = None,
-    keys_only: bool = False,
-    target_export: str | None = None,
-    max_samples: int = 20,
-    **extra: Any,
-) -> int:
-    """Run a validation; print its summary; exit 0 when every expectation held, 1 otherwise.
-
-    ``extra`` takes the other :class:`ValidationOptions` (``segments``, ``read_units_per_s``).
-    """
-    options = ValidationOptions(
-        sample=sample, keys_only=keys_only, target_export=target_export, max_samples=max_samples, **extra
-    )
-    outcome = validate(config, report_dir, options)
-    print(outcome.summary_line(), file=sys.stderr)
-    print(f"report: {str(report_dir).rstrip('/')}/{REPORT_NAME}; Data Docs: {outcome.data_docs}", file=sys.stderr)
-    return 0 if outcome.success else 1
-
-
-def _flag(text: str) -> bool:
-    return text.strip().lower() in ("", "1", "true", "yes", "on")
-
-
-def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Glue-style arguments (``--name value``): the migrate job's own (``--config``, ``--run-id``,
-    ``--WORKFLOW_RUN_ID``) plus validation's. Glue's own arguments are ignored."""
-    from jobs.cli.glue import parse_glue_args
-
-    parser = argparse.ArgumentParser(prog="validate-table", add_help=False)
-    parser.add_argument("--report-dir", "--report_dir", dest="report_dir", default=None)
-    parser.add_argument("--sample", type=float, default=None)
-    parser.add_argument("--keys-only", "--keys_only", dest="keys_only", nargs="?", const="true", default="false")
-    parser.add_argument("--target-export", "--target_export", dest="target_export", default=None)
-    parser.add_argument("--max-samples", "--max_samples", dest="max_samples", type=int, default=20)
-    parser.add_argument(
-        "--max-read-units", "--max_read_units", dest="read_units", type=float, default=DEFAULT_READ_UNITS_PER_S
-    )
-    parser.add_argument(
-        "--recompute-expected",
-        "--recompute_expected",
-        dest="recompute_expected",
-        nargs="?",
-        const="true",
-        default="false",
-    )
-    args, _others = parser.parse_known_args(list(argv))
-    args.keys_only = _flag(args.keys_only)
-    args.recompute_expected = _flag(args.recompute_expected)
-    common = parse_glue_args(argv)
-    args.config, args.run_id, args.workflow_run_id = common.config, common.run_id, common.workflow_run_id
-    return args
-
-
-def validate_glue_main(argv: Sequence[str]) -> int:
-    """Entry point of glue_scripts/validate_table.py: 0 passed, 1 failed, 2 usage or config error."""
-    from jobs.cli.glue import load_glue_config
-
-    args = parse_validate_args(argv)
-    try:
-        config = load_glue_config(args)
-        return validate_main(
-            config,
-            args.report_dir or default_report_dir(config),
-            args.sample,
-            args.keys_only,
-            args.target_export,
-            args.max_samples,
-            read_units_per_s=args.read_units,
-            recompute_expected=args.recompute_expected,
-        )
-    except MigrationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2

@@ -9,10 +9,11 @@ import pytest
 
 from jobs import aws
 from jobs.aws import tables
-from jobs.core.attrvalue import Item
 from jobs.config import JobConfig, parse_config
+from jobs.core.attrvalue import Item
 from jobs.local import datagen, demo
 from jobs.local.stack import Stack
+from jobs.target.writer import put_items
 
 _counter = itertools.count()
 
@@ -44,7 +45,7 @@ def source_table(local_stack: Stack, names: Callable[[str], str]) -> Callable[[l
     def build(items: list[Item]) -> str:
         name = names("src")
         tables.create_table(local_stack.account("source"), name, datagen.key_schema())
-        tables.put_items(local_stack.account("source"), name, items)
+        put_items(local_stack.account("source"), name, items)
         created.append(name)
         return name
 

@@ -25,16 +25,17 @@ from jobs.capacity import table_capacity as capacity_tables
 from jobs.capacity.guard import raise_capacity
 from jobs.capacity.model import TableCapacity
 from jobs.capacity.record import load_record
+from jobs.cli.commands import run_main
 from jobs.config import JobConfig, parse_config
 from jobs.core.errors import MigrationError
-from jobs.source.export import request_export
 from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
 from jobs.run.plan import make_plan, render
-from jobs.runner import run_and_report
+from jobs.source.export import request_export
+from jobs.target.writer import put_items
 
 pytestmark = pytest.mark.integration
-CLI = [sys.executable, "-m", "jobs.cli.main"]
+CLI = [sys.executable, "-m", "jobs.cli"]
 GSIS = (("by_name", "name", "S"), ("by_sk", "sk", "N"))
 
 
@@ -138,7 +139,7 @@ def test_provisioned_target_wcu_and_gsis_raised_during_the_run_and_restored(
     config, _doc = _prepare(local_stack, source_table, names, 1500, {"target": {"write_units": 400}}, True)
     account = local_stack.account("target")
     with Poller(account, config.target_table) as poller:
-        code = run_and_report(config)
+        code = run_main(config)
     assert code == 0
     during = [c for c in poller.seen if c.base.write == 400]
     assert during, [c.describe() for c in poller.seen[:3]]
@@ -173,7 +174,7 @@ def test_provisioned_target_switched_to_on_demand_for_the_run_then_back(
     )
     account = local_stack.account("target")
     with Poller(account, config.target_table) as poller:
-        assert run_and_report(config) == 0
+        assert run_main(config) == 0
     assert any(c.on_demand for c in poller.seen)
     _assert_original_provisioned(account, config.target_table)
     assert _raw(account, config.target_table)["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
@@ -186,7 +187,7 @@ def test_on_demand_target_and_scanned_source_rcu(local_stack, buckets, spark, na
     source_account = local_stack.account("source")
     source = names("src")
     _create(source_account, source, True)
-    tables.put_items(source_account, source, datagen.make_items(900))
+    put_items(source_account, source, datagen.make_items(900))
     target, run_id = names("tgt"), names("run")
     doc = demo.demo_config(local_stack, source, target, run_id)
     doc["capacity"] = {"target": {"warm_write_units_per_s": 8000}, "source": {"read_units": 250}}
@@ -195,7 +196,7 @@ def test_on_demand_target_and_scanned_source_rcu(local_stack, buckets, spark, na
     request_export(config, lambda _m: None)
     _create(local_stack.account("target"), target, False)
     with Poller(source_account, source) as poller:
-        assert run_and_report(config) == 0
+        assert run_main(config) == 0
     assert any(c.base.read == 250 for c in poller.seen)
     assert capacity_tables.describe(source_account, source).settings() == (
         "PROVISIONED",
@@ -217,7 +218,7 @@ def test_a_failed_run_restores_capacity(local_stack, buckets, spark, source_tabl
     doc["mapping"] = {"key": {"pk": "'same'", "sk": "1"}}  # every item maps to one key: the run fails
     config = parse_config(doc)
     with pytest.raises(MigrationError, match="nothing was written"):
-        run_and_report(config)
+        run_main(config)
     _assert_original_provisioned(local_stack.account("target"), config.target_table)
     record = _record(config)
     assert record.state == "restored" and record.table("target").applied.base.write == 300
@@ -229,7 +230,7 @@ def test_a_rerun_after_a_crash_restores_the_recorded_originals(local_stack, buck
     raise_capacity(config, LedgerStore.for_run(config))  # a run that died right after raising
     assert capacity_tables.describe(account, config.target_table).base.write == 200
     rerun = dataclasses.replace(config, capacity=dataclasses.replace(config.capacity, write_units=250))
-    assert run_and_report(rerun) == 0
+    assert run_main(rerun) == 0
     _assert_original_provisioned(account, config.target_table)  # not the 200 the crashed run left
     assert "originals recorded then are kept" in " ".join(_record(config).history)
 

@@ -19,15 +19,17 @@ import yaml
 
 from jobs import aws
 from jobs.aws import tables
+from jobs.aws.wire import DynamoWire
 from jobs.cli.main import main
 from jobs.config import parse_config
-from jobs.aws.wire import DynamoWire
-from jobs.source.export import request_export
+from jobs.ledger import LedgerStore
 from jobs.local import datagen
 from jobs.local.demo import demo_config
+from jobs.run.migrate import run_migration
+from jobs.source.export import open_export, request_export
 from jobs.source.manifests import load_export
-from jobs.run.migrate import ledger_store, open_export, run_migration
 from jobs.streams.cutover import cutover
+from jobs.target.writer import put_items
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +52,7 @@ def migrated(local_stack, buckets, names, spark, tmp_path):
     source, target, run_id = names("cu-src"), names("cu-dst"), names("cu-run")
     account = local_stack.account("source")
     tables.create_table(account, source, datagen.key_schema(), stream=True)
-    tables.put_items(account, source, datagen.make_items(60))
+    put_items(account, source, datagen.make_items(60))
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     doc = demo_config(local_stack, source, target, run_id)
     doc["mapping"] = MAPPING
@@ -102,7 +104,7 @@ def test_catch_up_then_replicate_through_the_cli(local_stack, migrated, capsys):
     assert target_items == {k: _expected(v) for k, v in source_items.items() if k != bad}
 
     # the export AWS would write: summary, files manifest, data lines with Keys / images / micros
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
     (letters_key,) = [
         o["Key"]

@@ -21,12 +21,13 @@ import pytest
 
 from jobs.aws import tables
 from jobs.aws.wire import DynamoWire
-from jobs.source.export import request_export
 from jobs.local import datagen
 from jobs.local.demo import DEMO_MAPPING, REMAPPED_KEYS
 from jobs.run.migrate import run_migration
+from jobs.source.export import request_export
 from jobs.streams.cutover import cutover
 from jobs.streams.replicate import run_replication
+from jobs.target.writer import put_items
 
 from .conftest import make_config
 
@@ -148,7 +149,7 @@ def test_full_load_plus_replication_converges_while_the_source_is_written(
     source, target, run_id = names("conv-src"), names("conv-dst"), names("conv-run")
     source_account = local_stack.account("source")
     tables.create_table(source_account, source, datagen.key_schema(), stream=True)
-    tables.put_items(source_account, source, datagen.make_items(SEED_ITEMS))
+    put_items(source_account, source, datagen.make_items(SEED_ITEMS))
     tables.create_table(local_stack.account("target"), target, REMAPPED_KEYS)
     config = make_config(
         local_stack,

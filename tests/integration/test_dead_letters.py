@@ -8,12 +8,13 @@ import json
 import pytest
 
 from jobs.aws import tables
+from jobs.cli.commands import cleanup_main
 from jobs.config import parse_config
-from jobs.source.export import request_export
+from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
-from jobs.run.migrate import ledger_store, run_migration
-from jobs.run.post import cleanup_main
+from jobs.run.migrate import run_migration
 from jobs.run.replay import replay
+from jobs.source.export import request_export
 
 from .conftest import s3
 
@@ -25,7 +26,7 @@ PK_ONLY = {
 
 
 def _dead_letters(local_stack, config) -> list[dict]:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     client = s3(local_stack)
     out = []
     for obj in client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix + "dead-letters/").get("Contents", []):
@@ -93,7 +94,7 @@ def test_replay_after_fixing_the_mapping(local_stack, buckets, spark, source_tab
     assert replayed["K#c7"]["qty"] == {"S": "three"} and replayed["K#c8"]["qty"] == {"N": "8"}
 
     # the dead letters as they were stay for audit until cleanup, which then removes them alone
-    store, client = ledger_store(config), s3(local_stack)
+    store, client = LedgerStore.for_run(config), s3(local_stack)
     archive = store.prefix + "dead-letters-replayed/"
     kept = client.list_objects_v2(Bucket=store.bucket, Prefix=archive).get("Contents", [])
     lines = [

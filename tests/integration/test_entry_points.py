@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from jobs.aws import tables
-from jobs.source.export import request_export
 from jobs.local import datagen, demo
+from jobs.source.export import request_export
 
 from .conftest import make_config, s3
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "jobs.cli.main"]
+CLI = [sys.executable, "-m", "jobs.cli"]
 
 
 def test_help_lists_the_commands():

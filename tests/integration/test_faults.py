@@ -15,10 +15,11 @@ import pytest
 import yaml
 
 from jobs.aws import tables
-from jobs.source.export import request_export
+from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo, stack
 from jobs.local.faults import FaultProxy
-from jobs.run.migrate import ledger_store, run_migration
+from jobs.run.migrate import run_migration
+from jobs.source.export import request_export
 
 from .conftest import by_key, make_config, s3
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.integration
 
 
 def _ledger_entries(local_stack, config) -> int:
-    store = ledger_store(config)
+    store = LedgerStore.for_run(config)
     listed = s3(local_stack).list_objects_v2(Bucket=store.bucket, Prefix=store.prefix + "ledger/")
     return len(listed.get("Contents", []))
 
@@ -69,7 +70,7 @@ def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, sourc
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
-    command = [sys.executable, "-m", "jobs.cli.main", "run", "--config", str(path)]
+    command = [sys.executable, "-m", "jobs.cli", "run", "--config", str(path)]
     victim = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 240

@@ -8,10 +8,10 @@ import pytest
 
 from jobs.aws import tables
 from jobs.config import parse_config
-from jobs.source.export import request_export
 from jobs.local import datagen, demo
-from jobs.source.manifests import load_export
 from jobs.run.migrate import run_migration
+from jobs.source.export import request_export
+from jobs.source.manifests import load_export
 
 from .conftest import by_key, s3
 from .test_migration import EDGE_ITEMS

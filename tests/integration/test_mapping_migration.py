@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from jobs.aws import tables
-from jobs.target.collisions import CollisionError
-from jobs.source.export import request_export
 from jobs.local import datagen, demo
 from jobs.run.migrate import run_migration
+from jobs.source.export import request_export
+from jobs.target.collisions import CollisionError
 
 from .conftest import by_key, make_config, s3
 from .test_migration import EDGE_ITEMS
@@ -165,7 +165,7 @@ def test_plan_prints_an_estimate_and_writes_nothing(local_stack, buckets, source
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
     result = subprocess.run(
-        [sys.executable, "-m", "jobs.cli.main", "plan", "--config", str(path)], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "jobs.cli", "plan", "--config", str(path)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

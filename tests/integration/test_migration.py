@@ -8,12 +8,12 @@ import json
 import pytest
 
 from jobs.aws import tables
+from jobs.cli.commands import run_main
 from jobs.config import parse_s3_uri
-from jobs.source.export import request_export
-from jobs.source.export_format import md5_base64, parse_files_manifest
 from jobs.local import datagen
 from jobs.run.migrate import run_migration
-from jobs.runner import run_and_report
+from jobs.source.export import request_export
+from jobs.source.export_format import md5_base64, parse_files_manifest
 
 from .conftest import by_key, make_config, s3
 
@@ -90,7 +90,7 @@ def test_md5_mismatch_fails_that_file_whole_and_names_it(local_stack, buckets, s
         return gzip.compress(("\n".join([json.dumps(first), *lines[1:]]) + "\n").encode())
 
     *_, victim = _damage(local_stack, result.manifest_uri, flip_one_item)
-    exit_code = run_and_report(config)
+    exit_code = run_main(config)
     assert exit_code == 1
     report = json.loads(
         s3(local_stack)

@@ -22,9 +22,9 @@ from jobs.mapping.spec import parse_mapping
 from jobs.streams import handler as handler_module
 from jobs.streams.changes import Change, export_line, from_export_line, wire_item
 from jobs.streams.follow import StreamReader
-from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 from jobs.streams.redrive import redrive
 from jobs.streams.replicate import VERSION_TABLE
+from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 
 from .conftest import make_config
 

@@ -12,14 +12,16 @@ import pytest
 
 from jobs import aws
 from jobs.aws import tables
-from jobs.target.collisions import CollisionError
+from jobs.cli.commands import cleanup_main, finalize_main
 from jobs.config import parse_s3_uri
-from jobs.source.export import request_export
-from jobs.target.import_table import staging_prefix
+from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
-from jobs.run.migrate import ledger_store, run_migration
+from jobs.run.migrate import run_migration
 from jobs.run.plan import PRICE_PER_GB_IMPORT, PRICE_PER_MILLION_WRU, make_plan, render
-from jobs.run.post import cleanup_main, finalize, finalize_main
+from jobs.run.post import finalize
+from jobs.source.export import request_export
+from jobs.target.collisions import CollisionError
+from jobs.target.import_table import staging_prefix
 from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import by_key, make_config, s3
@@ -115,7 +117,7 @@ def test_a_new_table_is_created_by_import_with_the_ledger_carrying_its_counts(
     assert report.target_import["status"] == "COMPLETED"
     assert (report.target_import["processed_items"], report.target_import["imported_items"]) == (300, 300)
     assert report.target_import["errors"] == 0
-    stored = ledger_store(config).get_json("run-report.json")
+    stored = LedgerStore.for_run(config).get_json("run-report.json")
     assert stored is not None and stored["target_import"]["imported_items"] == 300
 
     # staged as DYNAMODB_JSON gzip, spread over the requested files, each in hash (not key) order
@@ -162,7 +164,7 @@ def test_a_new_table_is_created_by_import_with_the_ledger_carrying_its_counts(
     assert len(client.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]) == 3
     assert cleanup_main(config, roles=[], yes=True) == 0
     assert client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount") == 0
-    assert ledger_store(config).get_json("run-report.json") is not None
+    assert LedgerStore.for_run(config).get_json("run-report.json") is not None
     assert tables.count_items(target_account, target) == 300
 
 
@@ -253,7 +255,7 @@ def test_cleanup_removes_only_the_runs_own_export_and_only_with_yes(
     assert cleanup_main(config, roles=[], yes=True) == 0
     assert client.list_objects_v2(Bucket=bucket, Prefix=folder)["KeyCount"] == 0
     assert tables.count_items(local_stack.account("source"), source) == 50
-    assert ledger_store(config).get_json("run-report.json") is not None
+    assert LedgerStore.for_run(config).get_json("run-report.json") is not None
 
     # a user-supplied export is never touched
     mine = make_config(

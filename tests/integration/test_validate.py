@@ -23,12 +23,13 @@ import pytest
 import yaml
 
 from jobs.aws import tables
-from jobs.config import JobConfig
 from jobs.aws.wire import DynamoWire
-from jobs.source.export import request_export
+from jobs.config import JobConfig
+from jobs.core.canonical import key_digest, key_text, sampled
 from jobs.local import datagen, demo
 from jobs.run.migrate import run_migration
-from jobs.core.canonical import key_digest, key_text, sampled
+from jobs.source.export import request_export
+from jobs.target.writer import put_items
 from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import make_config, s3
@@ -120,7 +121,7 @@ def migrated(local_stack, buckets, spark):
     source, target_a, target_b = f"vsrc-{stamp}", f"vtgt-a-{stamp}", f"vtgt-b-{stamp}"
     items = [*datagen.make_items(BULK), *VICTIMS.values()]
     tables.create_table(local_stack.account("source"), source, datagen.key_schema())
-    tables.put_items(local_stack.account("source"), source, items)
+    put_items(local_stack.account("source"), source, items)
     clean = make_config(local_stack, source, target_a, f"vrun-a-{stamp}")
     manifest = request_export(clean, lambda _m: None).manifest_uri
     damaged = make_config(local_stack, source, target_b, f"vrun-b-{stamp}", source={"export": {"manifest": manifest}})

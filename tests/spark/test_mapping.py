@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobs.core.errors import ConfigError
-from jobs.source.export_format import export_line
 from jobs.mapping.compile import compile_mapping, sample_rows
 from jobs.mapping.spec import parse_mapping
-from jobs.run.migrate import parse_lines
+from jobs.source.export_format import export_line
+from jobs.source.items import parse_lines
 from jobs.target.writer import item_body
 
 pytestmark = pytest.mark.spark

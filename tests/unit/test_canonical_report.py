@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.validate.report import attribute_differences, ledger_status, truncate
-from jobs.validate.validation import ValidationOptions, parse_validate_args
+from jobs.cli.glue import parse_validate_args
 from jobs.source.scan import ReadPacer, page_units
+from jobs.validate.report import attribute_differences, ledger_status, truncate
+from jobs.validate.validation import ValidationOptions
 
 pytestmark = pytest.mark.unit
 

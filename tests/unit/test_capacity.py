@@ -23,7 +23,6 @@ from jobs.capacity.changes import (
     restore_request,
     without_reported_values,
 )
-from jobs.capacity.table_checks import Managed, check_table, managed_tables
 from jobs.capacity.guard import Terminated, _refuse_if_unsafe, signals_as_interrupts
 from jobs.capacity.model import Resource, TableCapacity, from_description, from_doc, to_doc
 from jobs.capacity.preview import CapacityPreview, finish_preview, render_capacity
@@ -36,6 +35,7 @@ from jobs.capacity.rules import (
     restore_window,
     switch_to_on_demand_warning,
 )
+from jobs.capacity.table_checks import Managed, check_table, managed_tables
 from jobs.config import WriteSettings, parse_config
 from jobs.core.errors import ConfigError, TerminalError
 

@@ -1,8 +1,8 @@
 import pytest
 
 from jobs.core.errors import InvalidItemError
-from jobs.source.ion_format import item_to_line, line_to_item
 from jobs.local.datagen import make_item
+from jobs.source.ion_format import item_to_line, line_to_item
 
 pytestmark = pytest.mark.unit
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from jobs.core.item_checks import item_problem
 from jobs.core.errors import ConfigError
+from jobs.core.item_checks import item_problem
 from jobs.mapping.nested import apply_nested
 from jobs.mapping.spec import Path, parse_mapping, parse_path
 

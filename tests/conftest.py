@@ -7,12 +7,35 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from jobs.local import stack
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
 ROOT = Path(__file__).resolve().parent.parent
+TIERS = {"unit", "spark", "integration", "terraform", "notebooks"}  # the folder is the marker
+
+# Property tests: a fast default, 300 examples in CI (which sets CI=true).
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("ci", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its tier from its folder, so `make unit` (-m unit) cannot miss a new
+    file; a test outside the tier folders is a collection error."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        parts = Path(str(item.path)).resolve().relative_to(tests).parts
+        tier = parts[0] if len(parts) > 1 else ""
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in one of tests/{{{','.join(sorted(TIERS))}}}/")
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +63,7 @@ def moto_endpoint(stack_home: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def spark():  # type: ignore[no-untyped-def]
+def spark() -> Iterator[SparkSession]:
     """One local Spark session for the whole run (the same code Glue runs)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from jobs.spark import get_spark

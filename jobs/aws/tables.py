@@ -1,4 +1,4 @@
-"""Table helpers shared by the CLI, the demo and tests: create, fill, count and scan.
+"""Table helpers: describe, key schema, create, delete, count and scan.
 
 Scans go through the wire client so items come back in wire form, byte for byte.
 """

@@ -2,7 +2,7 @@
 
 On the same DynamoDB Local:
   * raw ceiling   - concurrent BatchWriteItem from plain Python (boto3, 2 processes x 4 threads), no Spark;
-  * seed method   - the seed blog's script: scan, then put_item one item at a time;
+  * put_item loop - the usual hand-written script: scan, then put_item one item at a time;
   * write phase   - our load stage alone, over items already read, parsed and cached in Spark;
   * end to end    - our job: manifests, read, verify, parse, map, load, ledger, report;
   * driver memory - peak RSS of the driver (Python) and of the local Spark JVM at two sizes.
@@ -92,8 +92,8 @@ def raw_ceiling(running: stack.Stack, table: str, items: int, processes: int = 2
     return written / (time.monotonic() - started)
 
 
-def seed_method(running: stack.Stack, source: str, table: str, limit_s: float = 20.0) -> float:
-    """The seed blog's loop, `scan()` then `put_item(Item=item)` per item, for at most ``limit_s``."""
+def put_item_loop(running: stack.Stack, source: str, table: str, limit_s: float = 20.0) -> float:
+    """The usual hand-written loop, `scan()` then `put_item(Item=item)` per item, for at most ``limit_s``."""
     tables.create_table(running.account("target"), table, KEYS)
     source_table = (
         aws.session_for(running.account("source"), "dynamodb")
@@ -172,10 +172,10 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
         warm = parse_config({**doc, "run_id": "bench-warmup", "target": {"account": "target", "table": "bench-warmup"}})
         tables.create_table(running.account("target"), warm.target_table, KEYS)
         run_migration(warm, spark)
-        raw, seed, phase, e2e = [], [], [], []
+        raw, loop, phase, e2e = [], [], [], []
         for run in range(runs):
             raw.append(raw_ceiling(running, f"bench-raw-{run}", items))
-            seed.append(seed_method(running, source, f"bench-seed-{run}"))
+            loop.append(put_item_loop(running, source, f"bench-loop-{run}"))
             # our write phase alone: rows read, parsed and cached first
             doc_phase = {
                 **doc,
@@ -208,14 +208,14 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             if run == 0:  # validation of the same items, against the time their migration took
                 results["validation"] = validation_timing(config, spark, output, items, seconds)
             print(
-                f"[bench] run {run + 1}/{runs}: raw {raw[-1]:,.0f}/s, seed {seed[-1]:,.0f}/s, "
+                f"[bench] run {run + 1}/{runs}: raw {raw[-1]:,.0f}/s, put_item loop {loop[-1]:,.0f}/s, "
                 f"write phase {phase[-1]:,.0f}/s, end to end {e2e[-1]:,.0f}/s",
                 file=sys.stderr,
                 flush=True,
             )
         results["items_per_s"] = {
             "raw_ceiling": _stats(raw),
-            "seed_method": _stats(seed),
+            "put_item_loop": _stats(loop),
             "write_phase": _stats(phase),
             "end_to_end": _stats(e2e),
         }
@@ -223,7 +223,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
         results["ratios"] = {
             "write_phase / raw_ceiling": round(med["write_phase"] / med["raw_ceiling"], 3),
             "end_to_end / raw_ceiling": round(med["end_to_end"] / med["raw_ceiling"], 3),
-            "end_to_end / seed_method": round(med["end_to_end"] / med["seed_method"], 2),
+            "end_to_end / put_item_loop": round(med["end_to_end"] / med["put_item_loop"], 2),
         }
         results["memory"] = _memory(running, spark, doc, items, big_items, output)
     (output / "bench.json").write_text(json.dumps(results, indent=2))
@@ -277,7 +277,7 @@ def _memory(
             "end_to_end_items_per_s": round(size / seconds, 1),
             "files": report.files_total,
         }
-        if size == big:  # issue 5's yardstick: validating 1M items against migrating them
+        if size == big:  # the yardstick: validating 1M items against migrating them
             memory[str(size)]["validation"] = validation_timing(config, spark, output, size, seconds)
         print(
             f"[bench] {size:,} items: driver peak {memory[str(size)]['driver_python_peak_mb']} MB, "

@@ -1,4 +1,5 @@
-"""The target table as digest rows: a paced parallel Scan, one segment per Spark task.
+"""A paced parallel Scan of a table (the scan source, and validation's target side), and
+BatchGetItem of chosen keys.
 
 Each task scans its segment with the wire client (items arrive in wire JSON, nothing is
 rounded), ``Limit``-sized pages, consistent reads, and a read-rate limit: the configured

@@ -284,7 +284,7 @@ def put_items(account: AccountSpec, name: str, items: Iterable[Item], concurrenc
     )
     try:
         for number, item in enumerate(items, start=1):
-            writer.add(Entry("seed", number, json.dumps(item, ensure_ascii=False)))
+            writer.add(Entry("put_items", number, json.dumps(item, ensure_ascii=False)))
     finally:
         writer.close()
     if writer.total.dead:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -38,7 +38,7 @@ def make_config(local_stack: Stack, source_table: str, target_table: str, run_id
 
 
 @pytest.fixture
-def source_table(local_stack: Stack, names: Callable[[str], str]) -> Callable[[list[Item]], str]:
+def source_table(local_stack: Stack, names: Callable[[str], str]) -> Iterator[Callable[[list[Item]], str]]:
     """Create and fill a source table in the 'source' account; returns its name."""
     created: list[str] = []
 

@@ -34,7 +34,6 @@ from jobs.run.plan import make_plan, render
 from jobs.source.export import request_export
 from jobs.target.writer import put_items
 
-pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "jobs.cli"]
 GSIS = (("by_name", "name", "S"), ("by_sk", "sk", "N"))
 

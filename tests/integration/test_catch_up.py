@@ -31,8 +31,6 @@ from jobs.source.manifests import load_export
 from jobs.streams.cutover import cutover
 from jobs.target.writer import put_items
 
-pytestmark = pytest.mark.integration
-
 MAPPING = {"cast": {"code": "N"}, "set": {"migrated": {"BOOL": True}}}
 
 
@@ -88,6 +86,7 @@ def _change_source(config, wire) -> None:
 def test_catch_up_then_replicate_through_the_cli(local_stack, migrated, capsys):
     config, path, wire = migrated
     exported_at = open_export(config).summary.export_time
+    assert exported_at is not None
     _change_source(config, wire)
     time.sleep(1.1)
     until = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()

@@ -17,8 +17,6 @@ import threading
 import time
 from typing import Any
 
-import pytest
-
 from jobs.aws import tables
 from jobs.aws.wire import DynamoWire
 from jobs.local import datagen
@@ -30,8 +28,6 @@ from jobs.streams.replicate import run_replication
 from jobs.target.writer import put_items
 
 from .conftest import make_config
-
-pytestmark = pytest.mark.integration
 
 SEED_ITEMS = 1000
 RATE_PER_S = 20.0
@@ -120,6 +116,7 @@ class LagMeter:
     def results(self, results) -> None:
         for result in results:
             change = result.change
+            written: float | None
             if change.new_image is not None and "written_at" in change.new_image:
                 written = int(change.new_image["written_at"]["N"]) / 1e6
             elif change.removed:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from jobs.aws import tables
 from jobs.cli.commands import cleanup_main
 from jobs.config import parse_config
@@ -18,7 +16,6 @@ from jobs.source.export import request_export
 
 from .conftest import s3
 
-pytestmark = pytest.mark.integration
 PK_ONLY = {
     "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
     "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
@@ -88,6 +85,7 @@ def test_replay_after_fixing_the_mapping(local_stack, buckets, spark, source_tab
     doc["mapping"] = {"key": {"PK": "concat('K#', code)"}}  # the fix: keep qty as text
     outcome = replay(parse_config(doc), spark)
     assert (outcome.records, outcome.written, outcome.still_dead) == (3, 3, 0)
+    assert outcome.report is not None
     assert outcome.report.success and outcome.report.items_written == 40 and outcome.report.items_dead_lettered == 0
     assert _dead_letters(local_stack, config) == []
     replayed = {i["PK"]["S"]: i for i in tables.scan_items(local_stack.account("target"), config.target_table)}

@@ -17,7 +17,6 @@ from jobs.source.export import request_export
 
 from .conftest import make_config, s3
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "jobs.cli"]
 

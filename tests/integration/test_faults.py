@@ -11,19 +11,16 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 
 from jobs.aws import tables
-from jobs.ledger import LedgerStore
+from jobs.ledger import LedgerStore, RunReport
 from jobs.local import datagen, demo, stack
 from jobs.local.faults import FaultProxy
 from jobs.run.migrate import run_migration
 from jobs.source.export import request_export
 
 from .conftest import by_key, make_config, s3
-
-pytestmark = pytest.mark.integration
 
 
 def _ledger_entries(local_stack, config) -> int:
@@ -113,7 +110,7 @@ def test_target_stopped_mid_write_fails_clearly_then_rerun_completes(
         config = parse_config(doc)
         request_export(config, lambda _m: None)
         tables.create_table(config.account("target"), target, datagen.key_schema())
-        outcome: dict[str, object] = {}
+        outcome: dict[str, RunReport] = {}
         runner = threading.Thread(target=lambda: outcome.update(report=run_migration(config, spark)))
         runner.start()
         deadline = time.monotonic() + 240

@@ -9,15 +9,12 @@ import gzip
 import hashlib
 import json
 
-import pytest
-
 from jobs.aws import tables
 from jobs.local import datagen
 from jobs.run.migrate import run_migration
 
 from .conftest import by_key, make_config, s3
 
-pytestmark = pytest.mark.integration
 BUCKET = "ddb-migrate-demo-exports"
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 
-import pytest
-
 from jobs.aws import tables
 from jobs.config import parse_config
 from jobs.local import datagen, demo
@@ -15,8 +13,6 @@ from jobs.source.manifests import load_export
 
 from .conftest import by_key, s3
 from .test_migration import EDGE_ITEMS
-
-pytestmark = pytest.mark.integration
 
 
 def test_ion_and_json_exports_migrate_to_identical_targets(local_stack, buckets, spark, source_table, names):

@@ -18,8 +18,6 @@ from jobs.target.collisions import CollisionError
 from .conftest import by_key, make_config, s3
 from .test_migration import EDGE_ITEMS
 
-pytestmark = pytest.mark.integration
-
 PK_SK = {
     "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
     "AttributeDefinitions": [

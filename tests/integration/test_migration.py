@@ -17,8 +17,6 @@ from jobs.source.export_format import md5_base64, parse_files_manifest
 
 from .conftest import by_key, make_config, s3
 
-pytestmark = pytest.mark.integration
-
 EDGE_ITEMS = [
     {
         "pk": {"S": "edge"},

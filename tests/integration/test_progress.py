@@ -2,11 +2,7 @@
 
 import time
 
-import pytest
-
 from jobs.core.progress import ProgressMonitor, ProgressSink
-
-pytestmark = pytest.mark.integration
 
 
 def test_sinks_add_up_at_the_monitor():

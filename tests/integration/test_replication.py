@@ -28,8 +28,6 @@ from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 
 from .conftest import make_config
 
-pytestmark = pytest.mark.integration
-
 SOURCE_KEYS = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     "AttributeDefinitions": [
@@ -78,7 +76,7 @@ class Tables:
 
         changes = []
         for shard in reader.shards():
-            iterator = reader.iterator(shard["ShardId"], None)
+            iterator: str | None = reader.iterator(shard["ShardId"], None)
             while iterator:
                 records, iterator = reader.records(iterator)
                 if not records:

@@ -1,4 +1,4 @@
-"""The other source and sink (issue 8): a table without PITR copied by a paced parallel scan, and
+"""The other source and sink: a table without PITR copied by a paced parallel scan, and
 a new table created by ImportTable from staged files, both validated with the same suite."""
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import by_key, make_config, s3
 
-pytestmark = pytest.mark.integration
 PK_ONLY = {"name": "PK", "type": "S"}
 SCAN = {"mode": "scan", "scan": {"segments": 5, "read_units_per_s": 4000, "consistent_read": True, "page_limit": 50}}
 
@@ -140,7 +139,7 @@ def test_a_new_table_is_created_by_import_with_the_ledger_carrying_its_counts(
     assert result.success, result.failed_expectations
     assert result.counts["match"] == 300
 
-    # the seed's post-migration steps: finalize needs the alarm Terraform's target module makes
+    # the post-migration steps: finalize needs the alarm Terraform's target module makes
     steps = {step.name: step for step in finalize(config)}
     assert steps["point-in-time recovery"].ok and steps["deletion protection"].ok
     assert not steps["alarm WriteThrottleEvents on the table"].ok

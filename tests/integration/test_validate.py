@@ -34,7 +34,6 @@ from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import make_config, s3
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 BULK = 300
 _stamp = itertools.count()

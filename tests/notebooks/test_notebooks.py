@@ -11,7 +11,6 @@ import papermill
 import pytest
 from nbconvert import HTMLExporter
 
-pytestmark = pytest.mark.notebooks
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 OUTPUT = ROOT / "test-output" / "notebooks"

@@ -17,8 +17,6 @@ from jobs.source.export_format import export_line
 from jobs.source.items import parse_lines
 from jobs.target.writer import item_body
 
-pytestmark = pytest.mark.spark
-
 ITEMS = [
     {
         "id": {"S": "a"},
@@ -148,7 +146,7 @@ def test_invalid_mappings_fail_fast_naming_the_entry(spark, mapping, message):
 
 # --- property: any item, any depth, through export line -> Spark -> writer body, unchanged ----------------
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 _number = (
     st.decimals(allow_nan=False, allow_infinity=False, places=None)
     .filter(

@@ -21,8 +21,6 @@ from jobs.mapping.expr_eval import to_string
 from jobs.mapping.item import ItemMapper, resolve_access
 from jobs.mapping.spec import parse_mapping
 
-pytestmark = pytest.mark.spark
-
 _WORDS = ["alpha", "beta", "Gamma", "délta", "日本語", "emoji😀", "a_b%c", "it's", 'q"t', "tab\there", " pad ", ""]
 _NUMBER_TEXT = [" 12.5 ", "+.5", "1e3", "\t7", "-0", "12abc", "", "3.", "--1", "9" * 40]
 

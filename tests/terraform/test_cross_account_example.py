@@ -25,8 +25,6 @@ from botocore.exceptions import ClientError
 
 from .harness import REPO_ROOT, Background, Terraform
 
-pytestmark = pytest.mark.terraform
-
 REGION = "us-east-1"
 SOURCE_ACCOUNT_ID = "111111111111"
 SOURCE_DEPLOY_ROLE_ARN = f"arn:aws:iam::{SOURCE_ACCOUNT_ID}:role/terraform-deploy"
@@ -54,10 +52,10 @@ class Stack:
     job_config: Path
 
     def target_client(self, service: str) -> Any:
-        return self.target.client(service, endpoint_url=self.endpoint)
+        return self.target.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
 
     def source_client(self, service: str) -> Any:
-        return self.source.client(service, endpoint_url=self.endpoint)
+        return self.source.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,6 @@ from jobs.streams.package import build
 
 from .harness import Terraform
 
-pytestmark = pytest.mark.terraform
-
 REGION = "us-east-1"
 SOURCE_ACCOUNT_ID = "111111111111"
 SOURCE_DEPLOY_ROLE_ARN = f"arn:aws:iam::{SOURCE_ACCOUNT_ID}:role/terraform-deploy"
@@ -47,7 +45,8 @@ class Applied:
     package: Path
 
     def client(self, side: str, service: str) -> Any:
-        return (self.source if side == "source" else self.target).client(service, endpoint_url=self.endpoint)
+        session = self.source if side == "source" else self.target
+        return session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
 
 
 @pytest.fixture(scope="module")

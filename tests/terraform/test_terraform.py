@@ -13,8 +13,6 @@ import pytest
 
 from .harness import REPO_ROOT, ROOT_MODULES, TERRAFORM_DIR, UNIT_TESTED_MODULES, Background, Terraform
 
-pytestmark = pytest.mark.terraform
-
 
 def test_terraform_fmt_is_clean(terraform: Terraform, tmp_path: Path) -> None:
     result = terraform.run(

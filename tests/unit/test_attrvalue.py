@@ -7,8 +7,6 @@ from hypothesis import strategies as st
 from jobs.core.attrvalue import item_size, normalize_number, validate_item, validate_value, write_units
 from jobs.core.errors import InvalidItemError
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize(
     ("text", "canonical"),

@@ -10,8 +10,6 @@ from jobs.source.scan import ReadPacer, page_units
 from jobs.validate.report import attribute_differences, ledger_status, truncate
 from jobs.validate.validation import ValidationOptions
 
-pytestmark = pytest.mark.unit
-
 
 def test_a_difference_is_located_inside_nested_maps_and_lists():
     expected = {"p": {"M": {"a": {"M": {"geo": {"M": {"cell": {"B": "3q2+7w=="}, "n": {"N": "1"}}}}}}}}

@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -41,7 +42,6 @@ from jobs.core.errors import ConfigError, TerminalError
 
 from .test_config import VALID
 
-pytestmark = pytest.mark.unit
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -72,7 +72,7 @@ def provisioned(read=5, write=5, gsis=(("by_name", 5, 5), ("by_sk", 5, 5)), decr
 
 
 def on_demand(warm: int | None = 4000, maximum: int | None = None) -> TableCapacity:
-    table = {
+    table: dict[str, Any] = {
         "TableName": "orders",
         "TableStatus": "ACTIVE",
         "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
@@ -196,6 +196,7 @@ def test_restore_from_on_demand_sets_every_gsi_and_only_differences_otherwise():
 
 def test_index_updates_equal_to_what_dynamodb_local_still_reports_are_dropped():
     request = restore_request(provisioned(), apply_request(provisioned(), {"BillingMode": "PAY_PER_REQUEST"}))
+    assert request is not None
     trimmed = without_reported_values(request, {"by_name": (5, 5), "by_sk": (0, 0)})
     assert [u["Update"]["IndexName"] for u in trimmed["GlobalSecondaryIndexUpdates"]] == ["by_sk"]
     assert "GlobalSecondaryIndexUpdates" not in without_reported_values(request, {"by_name": (5, 5), "by_sk": (5, 5)})
@@ -270,7 +271,7 @@ def test_restore_window_names_the_resource_and_the_time():
 
 def test_a_switch_to_on_demand_within_24_hours_is_flagged():
     recent = dataclasses.replace(provisioned(), last_switch_to_on_demand=NOW - timedelta(hours=3))
-    assert "less than 24 h ago" in switch_to_on_demand_warning(recent, NOW)
+    assert "less than 24 h ago" in (switch_to_on_demand_warning(recent, NOW) or "")
     old = dataclasses.replace(provisioned(), last_switch_to_on_demand=NOW - timedelta(hours=25))
     assert switch_to_on_demand_warning(old, NOW) is None
     assert switch_to_on_demand_warning(on_demand(), NOW) is None

@@ -1,12 +1,12 @@
+from typing import Any
+
 import pytest
 import yaml
 
 from jobs.config import load_config, parse_config
 from jobs.core.errors import ConfigError
 
-pytestmark = pytest.mark.unit
-
-VALID = {
+VALID: dict[str, Any] = {
     "run_id": "orders-2024",
     "accounts": {
         "source": {"region": "eu-west-1", "role_arn": "arn:aws:iam::111122223333:role/read", "external_id": "x-1"},

@@ -15,8 +15,6 @@ from jobs.source.export_format import (
     parse_summary,
 )
 
-pytestmark = pytest.mark.unit
-
 # As a real AWS export writes it (s3Prefix null, etag with a multipart suffix).
 REAL_SUMMARY = {
     "version": "2020-06-30",

@@ -4,8 +4,6 @@ from jobs.core.errors import InvalidItemError
 from jobs.local.datagen import make_item
 from jobs.source.ion_format import item_to_line, line_to_item
 
-pytestmark = pytest.mark.unit
-
 
 def test_every_type_nested_reads_exactly():
     line = (

@@ -6,11 +6,7 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
-
 from jobs.streams.package import HANDLER, build
-
-pytestmark = pytest.mark.unit
 
 _PROBE = """
 import sys

@@ -6,8 +6,6 @@ from jobs.core.rate import TokenBucket, per_task_rate
 from jobs.core.retry import Backoff, Deadline
 from jobs.target.writer import Entry, item_body
 
-pytestmark = pytest.mark.unit
-
 
 class FakeClock:
     def __init__(self) -> None:

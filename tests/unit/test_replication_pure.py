@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 
+from jobs.aws.wire import DynamoCallError
+from jobs.config import JobConfig
 from jobs.core.errors import ConfigError, InvalidItemError
 from jobs.mapping.expr_compile import compile_expression
 from jobs.mapping.expr_parse import parse_expression, referenced_names
@@ -16,9 +19,7 @@ from jobs.mapping.item import ItemMapper, cast_attribute, resolve_access
 from jobs.mapping.spec import parse_mapping
 from jobs.streams.changes import export_line, from_export_line, from_stream_record, padded
 from jobs.streams.target import target_write, transaction
-from jobs.streams.writer import DynamoCallError, cancellation_reasons
-
-pytestmark = pytest.mark.unit
+from jobs.streams.writer import cancellation_reasons
 
 KEYS = (("PK", "S"),)
 
@@ -144,13 +145,16 @@ def test_the_transaction_guards_the_target_writes_with_the_version():
     mapper = _mapper({"key": {"PK": "concat('K#', pk)"}})
     change = from_stream_record(_record("INSERT", "14", new={"pk": {"S": "a"}}), "s")
     body = transaction(change, target_write(change, mapper, KEYS), "target", "versions", ("pk",))
+    assert body is not None
     guard, put = body["TransactItems"]
     assert guard["Put"]["TableName"] == "versions"
     assert guard["Put"]["ConditionExpression"] == "attribute_not_exists(#k) OR #v < :v"
     assert guard["Put"]["ExpressionAttributeValues"][":v"] == {"S": change.version}
     assert put == {"Put": {"TableName": "target", "Item": {"pk": {"S": "a"}, "PK": {"S": "K#a"}}}}
     base = from_export_line(export_line(change, 1), "f", 1)
-    guard, _put = transaction(base, target_write(base, mapper, KEYS), "target", "versions", ("pk",))["TransactItems"]
+    base_body = transaction(base, target_write(base, mapper, KEYS), "target", "versions", ("pk",))
+    assert base_body is not None
+    guard, _put = base_body["TransactItems"]
     assert guard["ConditionCheck"]["ConditionExpression"] == "attribute_not_exists(#k)"
 
 
@@ -165,6 +169,9 @@ def test_cancellation_reasons_are_read_in_request_order():
     assert cancellation_reasons(error) == ["None", "ValidationError"]
 
 
+_NO_CONFIG = cast(JobConfig, None)  # the checks patched below never read the config
+
+
 def test_replication_refuses_a_stream_that_cannot_reach_back_to_the_export(monkeypatch):
     from jobs.core.errors import TerminalError
     from jobs.streams import replicate
@@ -174,8 +181,8 @@ def test_replication_refuses_a_stream_that_cannot_reach_back_to_the_export(monke
     monkeypatch.setattr(replicate, "covered_until", lambda _c: exported)
     late = replicate.SourceStream("arn", "NEW_AND_OLD_IMAGES", datetime(2026, 6, 1, 12, 5, tzinfo=UTC))
     with pytest.raises(TerminalError, match="catch-up --from 2026-06-01T12:00:00"):
-        replicate.check_order(None, late, now=datetime(2026, 6, 1, 13, 0, tzinfo=UTC))
+        replicate.check_order(_NO_CONFIG, late, now=datetime(2026, 6, 1, 13, 0, tzinfo=UTC))
     early = replicate.SourceStream("arn", "NEW_AND_OLD_IMAGES", datetime(2026, 5, 1, tzinfo=UTC))
-    replicate.check_order(None, early, now=datetime(2026, 6, 1, 22, 0, tzinfo=UTC))
+    replicate.check_order(_NO_CONFIG, early, now=datetime(2026, 6, 1, 22, 0, tzinfo=UTC))
     with pytest.raises(TerminalError, match="the stream keeps 24 h"):
-        replicate.check_order(None, early, now=datetime(2026, 6, 2, 11, 30, tzinfo=UTC))
+        replicate.check_order(_NO_CONFIG, early, now=datetime(2026, 6, 2, 11, 30, tzinfo=UTC))

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from types import FrameType, TracebackType
 from typing import Any
 
-from jobs.capacity import table_capacity as tables
+from jobs.capacity import table_capacity
 from jobs.capacity.changes import restore_request
 from jobs.capacity.record import CapacityRecord, TableRecord, load_record, save_record
 from jobs.capacity.rules import restore_window
@@ -103,9 +103,10 @@ def raise_capacity(config: JobConfig, store: LedgerStore, clock: Clock = utc_now
     checks: list[TableCheck] = []
     for table in managed:
         account = config.account(table.account)
-        current = tables.describe(account, table.table)
+        current = table_capacity.describe(account, table.table)
         original = kept[table.role].original if table.role in kept else current
-        checks.append(check_table(table, original, current, tables.limits(account), tables.account_usage(account), now))
+        limits, usage = table_capacity.limits(account), table_capacity.account_usage(account)
+        checks.append(check_table(table, original, current, limits, usage, now))
     _refuse_if_unsafe(config, checks, now)
     record = CapacityRecord(
         config.run_id,
@@ -125,7 +126,7 @@ def raise_capacity(config: JobConfig, store: LedgerStore, clock: Clock = utc_now
         entry.notes = list(check.warnings)
         applied = check.current
         for request in check.plan.requests:
-            applied = tables.update(
+            applied = table_capacity.update(
                 config.account(check.managed.account), check.managed.table, request, config.capacity.wait_timeout_s
             )
         entry.applied = applied
@@ -169,7 +170,7 @@ def restore_capacity(
         return outcome
     for entry in record.tables:
         account = config.account(entry.account)
-        current = tables.describe(account, entry.table)
+        current = table_capacity.describe(account, entry.table)
         request = restore_request(entry.original, current)
         if request is None:
             outcome.lines.append(f"{entry.table}: as originally ({entry.original.describe()})")
@@ -185,7 +186,7 @@ def restore_capacity(
                 f"after {window.earliest:%Y-%m-%d %H:%M} UTC"
             )
             continue
-        restored = tables.update(account, entry.table, request, config.capacity.wait_timeout_s)
+        restored = table_capacity.update(account, entry.table, request, config.capacity.wait_timeout_s)
         if restored.settings() != entry.original.settings():
             outcome.complete = outcome.blocked_only = False
             outcome.lines.append(f"{entry.table}: restore sent, but DescribeTable shows {restored.describe()}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.capacity import table_capacity as tables
+from jobs.capacity import table_capacity
 from jobs.capacity.model import TableCapacity
 from jobs.capacity.record import load_record
 from jobs.capacity.rules import hourly_cost, raise_cost
@@ -71,18 +71,19 @@ def preview_capacity(config: JobConfig, now: datetime) -> CapacityPreview:
     for table in managed:
         account = config.account(table.account)
         try:
-            current = tables.describe(account, table.table)
-            limits = tables.limits(account)
+            current = table_capacity.describe(account, table.table)
+            limits = table_capacity.limits(account)
         except MigrationError as error:
             result.notes.append(f"capacity of {table.table} unknown: {error}")
             continue
-        check = check_table(table, kept.get(table.role, current), current, limits, tables.account_usage(account), now)
+        usage = table_capacity.account_usage(account)
+        check = check_table(table, kept.get(table.role, current), current, limits, usage, now)
         result.checks.append(check)
         if table.role == "target":
             result.target_during = check.raised
     if result.target_during is None:
         try:
-            result.target_during = tables.describe(config.account(config.target_account), config.target_table)
+            result.target_during = table_capacity.describe(config.account(config.target_account), config.target_table)
         except MigrationError as error:
             result.notes.append(f"capacity of the target unknown: {error}")
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs.capacity import table_capacity as tables
+from jobs.capacity import table_capacity
 from jobs.capacity.guard import restore_capacity
 from jobs.capacity.record import RECORD_NAME, load_record
 from jobs.config import JobConfig
@@ -18,7 +18,7 @@ def show_main(config: JobConfig) -> int:
         return 0
     print(f"run {record.run_id}: capacity {record.state}")
     for entry in record.tables:
-        now = tables.describe(config.account(entry.account), entry.table)
+        now = table_capacity.describe(config.account(entry.account), entry.table)
         print(f"  {entry.role} table {entry.table} (account {entry.account})")
         print(f"    original:       {entry.original.describe()}")
         if entry.applied is not None:

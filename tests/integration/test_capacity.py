@@ -21,7 +21,7 @@ import yaml
 
 from jobs import aws
 from jobs.aws import tables
-from jobs.capacity import table_capacity as capacity_tables
+from jobs.capacity import table_capacity
 from jobs.capacity.guard import raise_capacity
 from jobs.capacity.model import TableCapacity
 from jobs.capacity.record import load_record
@@ -96,7 +96,7 @@ class Poller:
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            self.seen.append(capacity_tables.describe(self.account, self.table))
+            self.seen.append(table_capacity.describe(self.account, self.table))
             time.sleep(0.05)
 
     def __enter__(self) -> Poller:
@@ -197,7 +197,7 @@ def test_on_demand_target_and_scanned_source_rcu(local_stack, buckets, spark, na
     with Poller(source_account, source) as poller:
         assert run_main(config) == 0
     assert any(c.base.read == 250 for c in poller.seen)
-    assert capacity_tables.describe(source_account, source).settings() == (
+    assert table_capacity.describe(source_account, source).settings() == (
         "PROVISIONED",
         (5, 5),
         (("by_name", 5, 5), ("by_sk", 5, 5)),
@@ -227,7 +227,7 @@ def test_a_rerun_after_a_crash_restores_the_recorded_originals(local_stack, buck
     config, _doc = _prepare(local_stack, source_table, names, 200, {"target": {"write_units": 200}}, True)
     account = local_stack.account("target")
     raise_capacity(config, LedgerStore.for_run(config))  # a run that died right after raising
-    assert capacity_tables.describe(account, config.target_table).base.write == 200
+    assert table_capacity.describe(account, config.target_table).base.write == 200
     rerun = dataclasses.replace(config, capacity=dataclasses.replace(config.capacity, write_units=250))
     assert run_main(rerun) == 0
     _assert_original_provisioned(account, config.target_table)  # not the 200 the crashed run left
@@ -275,7 +275,7 @@ def test_killed_run_then_capacity_restore(local_stack, buckets, source_table, na
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # no restore can run in the job
         process.wait(timeout=30)
-    left = capacity_tables.describe(account, config.target_table)
+    left = table_capacity.describe(account, config.target_table)
     assert left.on_demand if capacity.get("on_demand") else (left.base.write, left.indexes[0].write) == (500, 450)
     show = subprocess.run(
         [*CLI, "capacity", "show", "--config", str(path), "--run-id", config.run_id],
@@ -328,4 +328,4 @@ def test_plan_prints_the_capacity_it_would_set_and_its_cost(local_stack, buckets
     assert "($0.78195/h provisioned)" in text
     assert "restore: back to provisioned 5 RCU / 5 WCU" in text
     assert report.write_rate_wcu_per_s == 320.0 and "time at 320 WCU/s" in text
-    assert capacity_tables.describe(local_stack.account("target"), config.target_table).base.write == 5  # unchanged
+    assert table_capacity.describe(local_stack.account("target"), config.target_table).base.write == 5  # unchanged

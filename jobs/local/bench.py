@@ -34,12 +34,12 @@ from jobs.capacity.budget import write_budget_now
 from jobs.config import parse_config
 from jobs.local import demo, stack
 from jobs.run.migrate import run_migration
+from jobs.sink.load import load_items
+from jobs.sink.writer import put_items
 from jobs.source.export import request_export
 from jobs.source.items import compiled_mapping, read_items
 from jobs.source.sources import open_source
 from jobs.spark import get_spark
-from jobs.target.load import load_items
-from jobs.target.writer import put_items
 
 KEYS = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],

@@ -19,10 +19,10 @@ from jobs.aws import tables
 from jobs.config import parse_config
 from jobs.local import datagen, stack
 from jobs.run.migrate import run_migration
+from jobs.sink.writer import put_items
 from jobs.source.export import manifest_uri, request_export
 from jobs.source.manifests import load_export
 from jobs.spark import get_spark
-from jobs.target.writer import put_items
 
 EXPORT_BUCKET = "ddb-migrate-demo-exports"
 ARTIFACT_BUCKET = "ddb-migrate-demo-artifacts"

@@ -12,8 +12,8 @@ from jobs import aws
 from jobs.aws import tables
 from jobs.config import parse_config
 from jobs.local import datagen, demo, stack
+from jobs.sink.writer import put_items
 from jobs.source.export import manifest_uri, request_export
-from jobs.target.writer import put_items
 
 SOURCE_TABLE = "notebook-orders"
 

@@ -20,12 +20,12 @@ from jobs.config import JobConfig
 from jobs.core.errors import MigrationError
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.ledger import FileResult, LedgerStore, RunReport
+from jobs.sink.collisions import collisions_possible, resolve_collisions
+from jobs.sink.import_table import run_import
+from jobs.sink.load import load_items
 from jobs.source.items import compiled_mapping, mapped_items
 from jobs.source.sources import open_source
 from jobs.spark import spark_failure
-from jobs.target.collisions import collisions_possible, resolve_collisions
-from jobs.target.import_table import run_import
-from jobs.target.load import load_items
 
 log = logging.getLogger(__name__)
 

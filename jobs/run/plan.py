@@ -18,9 +18,9 @@ from jobs.config import JobConfig
 from jobs.core.attrvalue import item_size, write_units
 from jobs.core.item_checks import item_problem
 from jobs.mapping.compile import sample_rows
+from jobs.sink.writer import item_body
 from jobs.source.items import compiled_mapping
 from jobs.source.sources import open_source
-from jobs.target.writer import item_body
 
 # On-demand write request units, USD per million (us-east-1 list price since Nov 2024).
 PRICE_PER_MILLION_WRU = 0.625

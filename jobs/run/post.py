@@ -23,9 +23,9 @@ from jobs.config import JobConfig, parse_s3_uri
 from jobs.core.errors import TerminalError
 from jobs.ledger import LedgerStore
 from jobs.run.replay import REPLAYED
+from jobs.sink.import_table import staging_prefix
 from jobs.source.export import EXPORT_POINTER
 from jobs.source.export_format import export_folder
-from jobs.target.import_table import staging_prefix
 
 log = logging.getLogger(__name__)
 TEMPORARY_TAG = ("ddb-migrate:temporary", "true")

@@ -27,9 +27,9 @@ from jobs.config import JobConfig
 from jobs.core.item_checks import item_problem
 from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.mapping.compile import sample_rows
+from jobs.sink.writer import Entry, PartitionWriter, WriterSettings, item_body
 from jobs.source.items import compiled_mapping
 from jobs.source.sources import open_source
-from jobs.target.writer import Entry, PartitionWriter, WriterSettings, item_body
 from jobs.validate.sides import DIGESTS_STALE
 
 log = logging.getLogger(__name__)

@@ -59,7 +59,7 @@ class ChangeResult:
         return None if created is None else max(0.0, self.applied_at - created)
 
     def dead_letter(self) -> dict[str, object]:
-        """The run's dead-letter record shape (``jobs.target.writer.DeadLetter.record``)."""
+        """The run's dead-letter record shape (``jobs.sink.writer.DeadLetter.record``)."""
         return {
             "file": self.change.origin,
             "line": self.change.position,

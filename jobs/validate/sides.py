@@ -22,11 +22,11 @@ from jobs.core.canonical import key_text
 from jobs.core.item_checks import KeySchema
 from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import LedgerStore
+from jobs.sink.collisions import resolve_collisions
+from jobs.sink.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
 from jobs.source.items import mapped_items, read_items
 from jobs.source.scan import ScanSettings, get_items
 from jobs.source.sources import Source
-from jobs.target.collisions import resolve_collisions
-from jobs.target.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
 from jobs.validate.target_scan import scan_digests
 
 Place = tuple[str, int]  # (export data file key, line number)

@@ -10,8 +10,8 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.aws.wire import DynamoWire
+from jobs.sink.digests import SPARK_DIGEST_SCHEMA, DigestBuilder, DigestSettings
 from jobs.source.scan import ScanSettings, scan_pages
-from jobs.target.digests import SPARK_DIGEST_SCHEMA, DigestBuilder, DigestSettings
 
 
 def scan_segments(

@@ -28,11 +28,11 @@ from jobs.aws import AccountSpec, tables
 from jobs.config import JobConfig, parse_s3_uri
 from jobs.core.errors import ConfigError
 from jobs.ledger import LedgerStore
+from jobs.sink.digests import DigestSettings
 from jobs.source.manifests import load_export
 from jobs.source.scan import ScanSettings
 from jobs.source.sources import export_source, open_source
 from jobs.spark import get_spark
-from jobs.target.digests import DigestSettings
 from jobs.validate import compare, sides, suite
 from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
 

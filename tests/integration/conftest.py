@@ -13,7 +13,7 @@ from jobs.config import JobConfig, parse_config
 from jobs.core.attrvalue import Item
 from jobs.local import datagen, demo
 from jobs.local.stack import Stack
-from jobs.target.writer import put_items
+from jobs.sink.writer import put_items
 
 _counter = itertools.count()
 

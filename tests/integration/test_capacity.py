@@ -31,8 +31,8 @@ from jobs.core.errors import MigrationError
 from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
 from jobs.run.plan import make_plan, render
+from jobs.sink.writer import put_items
 from jobs.source.export import request_export
-from jobs.target.writer import put_items
 
 CLI = [sys.executable, "-m", "jobs.cli"]
 GSIS = (("by_name", "name", "S"), ("by_sk", "sk", "N"))

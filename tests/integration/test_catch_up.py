@@ -26,10 +26,10 @@ from jobs.ledger import LedgerStore
 from jobs.local import datagen
 from jobs.local.demo import demo_config
 from jobs.run.migrate import run_migration
+from jobs.sink.writer import put_items
 from jobs.source.export import open_export, request_export
 from jobs.source.manifests import load_export
 from jobs.streams.cutover import cutover
-from jobs.target.writer import put_items
 
 MAPPING = {"cast": {"code": "N"}, "set": {"migrated": {"BOOL": True}}}
 

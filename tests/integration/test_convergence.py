@@ -22,10 +22,10 @@ from jobs.aws.wire import DynamoWire
 from jobs.local import datagen
 from jobs.local.demo import DEMO_MAPPING, REMAPPED_KEYS
 from jobs.run.migrate import run_migration
+from jobs.sink.writer import put_items
 from jobs.source.export import request_export
 from jobs.streams.cutover import cutover
 from jobs.streams.replicate import run_replication
-from jobs.target.writer import put_items
 
 from .conftest import make_config
 

@@ -12,8 +12,8 @@ import yaml
 from jobs.aws import tables
 from jobs.local import datagen, demo
 from jobs.run.migrate import run_migration
+from jobs.sink.collisions import CollisionError
 from jobs.source.export import request_export
-from jobs.target.collisions import CollisionError
 
 from .conftest import by_key, make_config, s3
 from .test_migration import EDGE_ITEMS

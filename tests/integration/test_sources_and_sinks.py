@@ -19,9 +19,9 @@ from jobs.local import datagen, demo
 from jobs.run.migrate import run_migration
 from jobs.run.plan import PRICE_PER_GB_IMPORT, PRICE_PER_MILLION_WRU, make_plan, render
 from jobs.run.post import finalize
+from jobs.sink.collisions import CollisionError
+from jobs.sink.import_table import staging_prefix
 from jobs.source.export import request_export
-from jobs.target.collisions import CollisionError
-from jobs.target.import_table import staging_prefix
 from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import by_key, make_config, s3

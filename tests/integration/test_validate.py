@@ -28,8 +28,8 @@ from jobs.config import JobConfig
 from jobs.core.canonical import key_digest, key_text, sampled
 from jobs.local import datagen, demo
 from jobs.run.migrate import run_migration
+from jobs.sink.writer import put_items
 from jobs.source.export import request_export
-from jobs.target.writer import put_items
 from jobs.validate.validation import ValidationOptions, validate
 
 from .conftest import make_config, s3

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from jobs.core.errors import ConfigError
 from jobs.mapping.compile import compile_mapping, sample_rows
 from jobs.mapping.spec import parse_mapping
+from jobs.sink.writer import item_body
 from jobs.source.export_format import export_line
 from jobs.source.items import parse_lines
-from jobs.target.writer import item_body
 
 ITEMS = [
     {

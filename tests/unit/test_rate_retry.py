@@ -4,7 +4,7 @@ import pytest
 
 from jobs.core.rate import TokenBucket, per_task_rate
 from jobs.core.retry import Backoff, Deadline
-from jobs.target.writer import Entry, item_body
+from jobs.sink.writer import Entry, item_body
 
 
 class FakeClock:

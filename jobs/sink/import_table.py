@@ -37,11 +37,11 @@ from jobs.core.errors import ConfigError, TerminalError
 from jobs.core.item_checks import KeySchema, item_problem
 from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import FileResult, LedgerStore, RunReport
+from jobs.sink.collisions import collisions_possible, resolve_collisions
+from jobs.sink.load import LOAD_COLUMNS, RESULT_SCHEMA, SPARK_RESULT_SCHEMA, dead_record
+from jobs.sink.writer import DeadLetter, as_json, item_body
 from jobs.source.items import compiled_mapping, mapped_items
 from jobs.spark import spark_failure
-from jobs.target.collisions import collisions_possible, resolve_collisions
-from jobs.target.load import LOAD_COLUMNS, RESULT_SCHEMA, SPARK_RESULT_SCHEMA, dead_record
-from jobs.target.writer import DeadLetter, as_json, item_body
 
 log = logging.getLogger(__name__)
 IMPORT_POINTER = "import.json"

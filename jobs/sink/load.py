@@ -1,7 +1,7 @@
 """The load stage as a Spark ``mapInArrow`` body: rows in, one ledger row per file out.
 
 Rows of a partition arrive in file order, each file closed by its trailer row. Items are
-handed to the :class:`~jobs.target.writer.PartitionWriter`; at a trailer the writer is drained, the
+handed to the :class:`~jobs.sink.writer.PartitionWriter`; at a trailer the writer is drained, the
 file's counts and dead letters are persisted, and a ledger row is emitted.
 """
 
@@ -22,8 +22,8 @@ from jobs.core.progress import ProgressAddress
 from jobs.core.rate import per_task_rate
 from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import FileResult, LedgerStore
-from jobs.target.digests import DigestBuilder, DigestSettings, to_ipc
-from jobs.target.writer import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
+from jobs.sink.digests import DigestBuilder, DigestSettings, to_ipc
+from jobs.sink.writer import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
 
 RESULT_SCHEMA = pa.schema(
     [

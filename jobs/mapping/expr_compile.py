@@ -13,23 +13,9 @@ from typing import Any
 from jobs.core.errors import ConfigError
 from jobs.mapping import expr_eval as ev
 from jobs.mapping.expr_eval import BOOLEAN, INT, STRING, SqlType, Typed
-from jobs.mapping.expr_parse import Binary, Case, Cast, Func, In, IsNull, Like, Lit, Node, Ref, Unary, parse_expression
-
-_COMPARISONS = ("=", "<>", "<", "<=", ">", ">=", "<=>")
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "=":
-        return bool(left == right)
-    if op == "<>":
-        return bool(left != right)
-    if op == "<":
-        return bool(left < right)
-    if op == "<=":
-        return bool(left <= right)
-    if op == ">":
-        return bool(left > right)
-    return bool(left >= right)
+from jobs.mapping.expr_nodes import Binary, Case, Cast, Func, In, IsNull, Like, Lit, Node, Ref, Unary
+from jobs.mapping.expr_ops import COMPARISONS, compare, decimal_op, decimal_result, integer_op, logic, strict
+from jobs.mapping.expr_parse import parse_expression
 
 
 class ExpressionCompiler:
@@ -90,8 +76,8 @@ class ExpressionCompiler:
         if node.op in ("AND", "OR"):
             self._need(left, BOOLEAN, node.op)
             self._need(right, BOOLEAN, node.op)
-            return Typed(BOOLEAN, _logic(node.op, left.fn, right.fn))
-        if node.op in _COMPARISONS:
+            return Typed(BOOLEAN, logic(node.op, left.fn, right.fn))
+        if node.op in COMPARISONS:
             return self._comparison(node.op, left, right)
         if node.op == "||":
             return self._concat([left, right])
@@ -112,10 +98,10 @@ class ExpressionCompiler:
         def evaluate(row: dict[str, Any]) -> bool | None:
             x, y = lf(row), rf(row)
             if op == "<=>":
-                return (x is None and y is None) or (x is not None and y is not None and _compare("=", *convert(x, y)))
+                return (x is None and y is None) or (x is not None and y is not None and compare("=", *convert(x, y)))
             if x is None or y is None:
                 return None
-            return _compare(op, *convert(x, y))
+            return compare(op, *convert(x, y))
 
         return Typed(BOOLEAN, evaluate)
 
@@ -130,10 +116,10 @@ class ExpressionCompiler:
             if op == "/":
                 raise self.fail("'/' on integers yields DOUBLE in Spark; CAST one side to DECIMAL(p,s)")
             kind = ev.BIGINT if "bigint" in (a.kind, b.kind) else INT
-            return Typed(kind, _integer_op(op, kind.kind, lf, rf))
+            return Typed(kind, integer_op(op, kind.kind, lf, rf))
         da, db = ev.as_decimal_type(a, left.literal), ev.as_decimal_type(b, right.literal)
-        result = _decimal_result(op, da, db)
-        return Typed(result, _decimal_op(op, result, lf, rf))
+        result = decimal_result(op, da, db)
+        return Typed(result, decimal_op(op, result, lf, rf))
 
     def _isnull(self, node: IsNull) -> Typed:
         fn, negated = self.compile(node.arg).fn, node.negated
@@ -154,7 +140,7 @@ class ExpressionCompiler:
                 candidate = option.fn(row)
                 if candidate is None:
                     unknown = True
-                elif _compare("=", *convert(value, candidate)):
+                elif compare("=", *convert(value, candidate)):
                     return not negated
             return None if unknown else negated
 
@@ -265,22 +251,22 @@ class ExpressionCompiler:
             (text,), (length,) = self._strings(args[:1], name), self._ints(args[1:2], name)
             pad = self._strings(args[2:], name)[0] if len(args) == 3 else (lambda _row: " ")
             left = name == "lpad"
-            return _strict(STRING, lambda t, n, p: ev.pad(t, n, p, left), text, length, pad)
+            return strict(STRING, lambda t, n, p: ev.pad(t, n, p, left), text, length, pad)
         if name in ("substring", "substr"):
             (text,), numbers = self._strings(args[:1], name), self._ints(args[1:], name)
             length = numbers[1] if len(numbers) == 2 else (lambda _row: 2**31 - 1)
-            return _strict(STRING, ev.substring, text, numbers[0], length)
+            return strict(STRING, ev.substring, text, numbers[0], length)
         if name == "replace":
             parts = self._strings(args, name)
             replacement = parts[2] if len(parts) == 3 else (lambda _row: "")
-            return _strict(STRING, ev.replace, parts[0], parts[1], replacement)
+            return strict(STRING, ev.replace, parts[0], parts[1], replacement)
         if name in ("contains", "startswith", "endswith"):
             test = {"contains": lambda a, b: b in a, "startswith": str.startswith, "endswith": str.endswith}[name]
-            return _strict(BOOLEAN, test, *self._strings(args, name))
-        return _strict(STRING, ev.STRING_FUNCTIONS[name], *self._strings(args, name))
+            return strict(BOOLEAN, test, *self._strings(args, name))
+        return strict(STRING, ev.STRING_FUNCTIONS[name], *self._strings(args, name))
 
     def _concat(self, args: list[Typed]) -> Typed:
-        return _strict(STRING, lambda *parts: "".join(parts), *self._strings(args, "concat"))
+        return strict(STRING, lambda *parts: "".join(parts), *self._strings(args, "concat"))
 
     def _concat_ws(self, args: list[Typed]) -> Typed:
         separator, *parts = self._strings(args, "concat_ws")
@@ -320,87 +306,6 @@ class ExpressionCompiler:
         if kind.integral:
             return Typed(kind, lambda row: None if (v := fn(row)) is None else ev.wrap(abs(v), kind.kind))
         return Typed(kind, lambda row: None if (v := fn(row)) is None else abs(v))
-
-
-def _strict(kind: SqlType, fn: Callable[..., Any], *args: Callable[[dict[str, Any]], Any]) -> Typed:
-    """A function that is NULL when any argument is NULL."""
-
-    def evaluate(row: dict[str, Any]) -> Any:
-        values = [a(row) for a in args]
-        return None if any(v is None for v in values) else fn(*values)
-
-    return Typed(kind, evaluate)
-
-
-def _logic(op: str, left: Callable[[Any], Any], right: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def evaluate(row: dict[str, Any]) -> bool | None:
-        a, b = left(row), right(row)
-        if op == "AND":
-            return False if a is False or b is False else None if a is None or b is None else True
-        return True if a is True or b is True else None if a is None or b is None else False
-
-    return evaluate
-
-
-def _integer_op(op: str, kind: str, left: Callable[[Any], Any], right: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def evaluate(row: dict[str, Any]) -> int | None:
-        a, b = left(row), right(row)
-        if a is None or b is None:
-            return None
-        if op == "+":
-            return ev.wrap(a + b, kind)
-        if op == "-":
-            return ev.wrap(a - b, kind)
-        if op == "*":
-            return ev.wrap(a * b, kind)
-        if b == 0:
-            return None
-        remainder = abs(a) % abs(b)
-        return ev.wrap(-remainder if a < 0 else remainder, kind)
-
-    return evaluate
-
-
-def _decimal_result(op: str, a: SqlType, b: SqlType) -> SqlType:
-    """Spark's result type of a decimal operation (DecimalPrecision, allowPrecisionLoss=true)."""
-    p1, s1, p2, s2 = a.precision, a.scale, b.precision, b.scale
-    if op in ("+", "-"):
-        scale = max(s1, s2)
-        return ev.adjust(max(p1 - s1, p2 - s2) + scale + 1, scale)
-    if op == "*":
-        return ev.adjust(p1 + p2 + 1, s1 + s2)
-    if op == "/":
-        scale = max(6, s1 + p2 + 1)
-        return ev.adjust(p1 - s1 + s2 + scale, scale)
-    scale = max(s1, s2)
-    return ev.adjust(min(p1 - s1, p2 - s2) + scale, scale)
-
-
-Fn = Callable[[Any], Any]
-
-
-def _decimal_op(op: str, kind: SqlType, left: Fn, right: Fn) -> Fn:
-    context = ev.CONTEXT
-    p, s = kind.precision, kind.scale
-
-    def evaluate(row: dict[str, Any]) -> Decimal | None:
-        a, b = left(row), right(row)
-        if a is None or b is None:
-            return None
-        x, y = Decimal(a), Decimal(b)
-        if op == "+":
-            return ev.fit(context.add(x, y), p, s)
-        if op == "-":
-            return ev.fit(context.subtract(x, y), p, s)
-        if op == "*":
-            return ev.fit(context.multiply(x, y), p, s)
-        if y == 0:
-            return None
-        if op == "/":  # Spark divides to 38 places, half-up, then fits the result type
-            return ev.fit(ev.fit(context.divide(x, y), 200, ev.MAX_PRECISION), p, s)
-        return ev.fit(context.remainder(x, y), p, s)
-
-    return evaluate
 
 
 def compile_expression(text: str, types: dict[str, SqlType], where: str) -> Typed:

@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from jobs.core.errors import ConfigError
-from jobs.mapping.expr_parse import Lit
+from jobs.mapping.expr_nodes import Lit
 
 CONTEXT = Context(prec=500, rounding=ROUND_HALF_UP, Emax=10**6, Emin=-(10**6))
 MAX_PRECISION = 38

@@ -9,137 +9,15 @@ so a mapping never means one thing in the full load and another in replication.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from jobs.core.errors import ConfigError
+from jobs.mapping.expr_nodes import Binary, Case, Cast, Func, In, IsNull, Like, Lit, Node, Ref, Unary
+from jobs.mapping.expr_tokens import tokenize
 
-
-@dataclass(frozen=True)
-class Lit:
-    value: object  # str, int, Decimal (text kept), bool or None
-    kind: str  # string, int, bigint, decimal, boolean, null
-    text: str = ""  # the literal as written (numbers: for the literal's decimal precision)
-
-
-@dataclass(frozen=True)
-class Ref:
-    name: str
-
-
-@dataclass(frozen=True)
-class Unary:
-    op: str  # "-", "+", "NOT"
-    arg: Node
-
-
-@dataclass(frozen=True)
-class Binary:
-    op: str  # AND OR + - * / % || = <> < <= > >= <=>
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class IsNull:
-    arg: Node
-    negated: bool
-
-
-@dataclass(frozen=True)
-class In:
-    arg: Node
-    options: tuple[Node, ...]
-    negated: bool
-
-
-@dataclass(frozen=True)
-class Like:
-    arg: Node
-    pattern: Node
-    negated: bool
-
-
-@dataclass(frozen=True)
-class Case:
-    operand: Node | None
-    branches: tuple[tuple[Node, Node], ...]
-    otherwise: Node | None
-
-
-@dataclass(frozen=True)
-class Cast:
-    arg: Node
-    to: str  # string, int, bigint, boolean, binary, decimal(p,s)
-
-
-@dataclass(frozen=True)
-class Func:
-    name: str  # lower case
-    args: tuple[Node, ...]
-
-
-Node = Lit | Ref | Unary | Binary | IsNull | In | Like | Case | Cast | Func
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    | (?P<quoted>`(?:[^`]|``)*`)
-    | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[A-Za-z]*)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<op><=>|<>|!=|<=|>=|==|\|\||[-+*/%=<>(),.])
-    )""",
-    re.VERBOSE | re.DOTALL,
-)
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "0": "\0", "Z": "\x1a", "'": "'", '"': '"', "\\": "\\"}
 KEYWORDS = frozenset(("AND", "OR", "NOT", "IS", "NULL", "TRUE", "FALSE", "IN", "LIKE", "BETWEEN"))
 KEYWORDS |= frozenset(("CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "AS", "DIV"))
 CAST_TYPES = {"string": "string", "int": "int", "integer": "int", "bigint": "bigint", "long": "bigint"}
 CAST_TYPES |= {"boolean": "boolean", "binary": "binary"}
-
-
-def _unescape(body: str, where: str) -> str:
-    out = []
-    i = 0
-    while i < len(body):
-        char = body[i]
-        if char != "\\":
-            out.append(char)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
-            i += 6
-        elif nxt in _ESCAPES:
-            out.append(_ESCAPES[nxt])
-            i += 2
-        elif nxt in "%_":
-            out.append("\\" + nxt)  # kept for LIKE patterns, as Spark does
-            i += 2
-        else:
-            raise ConfigError(f"{where}: the escape \\{nxt} in a string literal is not supported by the replicator")
-    return "".join(out)
-
-
-def tokenize(text: str, where: str) -> list[tuple[str, str]]:
-    """(kind, text) pairs; kinds: string, quoted (a backticked name), number, word, op."""
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text):
-        if not text[position:].strip():
-            break
-        match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
-            raise ConfigError(f"{where}: cannot read {text[position : position + 20]!r} in {text!r}")
-        kind = match.lastgroup or ""
-        value = match.group(kind)
-        if kind == "string":
-            value = _unescape(value[1:-1], where)
-        elif kind == "quoted":
-            value = value[1:-1].replace("``", "`")
-        tokens.append((kind, value))
-        position = match.end()
-    return tokens
 
 
 class _Parser:
@@ -379,36 +257,3 @@ def parse_expression(text: str, where: str) -> Node:
     return _Parser(text, where).parse()
 
 
-def children(node: Node) -> tuple[Node, ...]:
-    """Sub-expressions in the order Spark's own tree lists them."""
-    if isinstance(node, Unary | Cast):
-        return (node.arg,)
-    if isinstance(node, Binary):
-        return (node.left, node.right)
-    if isinstance(node, IsNull):
-        return (node.arg,)
-    if isinstance(node, In):
-        return (node.arg, *node.options)
-    if isinstance(node, Like):
-        return (node.arg, node.pattern)
-    if isinstance(node, Case):
-        parts: list[Node] = [] if node.operand is None else [node.operand]
-        for condition, value in node.branches:
-            parts += [condition, value]
-        return (*parts, *([node.otherwise] if node.otherwise is not None else []))
-    if isinstance(node, Func):
-        return node.args
-    return ()
-
-
-def referenced_names(node: Node) -> list[str]:
-    """Attribute names in the order :func:`jobs.mapping.compile.referenced_names` finds them
-    (a stack walk over Spark's tree), so both paths resolve typed access in the same order."""
-    names: list[str] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Ref) and current.name not in names:
-            names.append(current.name)
-        stack.extend(children(current))
-    return names

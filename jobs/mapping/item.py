@@ -24,7 +24,8 @@ from jobs.core.errors import ConfigError
 from jobs.mapping import expr_eval as ev
 from jobs.mapping.expr_compile import ExpressionCompiler
 from jobs.mapping.expr_eval import SqlType
-from jobs.mapping.expr_parse import parse_expression, referenced_names
+from jobs.mapping.expr_nodes import referenced_names
+from jobs.mapping.expr_parse import parse_expression
 from jobs.mapping.inventory import inventory, typed_access
 from jobs.mapping.nested import NestedOp, apply_nested
 from jobs.mapping.spec import MappingSpec

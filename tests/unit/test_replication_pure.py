@@ -14,7 +14,8 @@ from jobs.aws.wire import DynamoCallError
 from jobs.config import JobConfig
 from jobs.core.errors import ConfigError, InvalidItemError
 from jobs.mapping.expr_compile import compile_expression
-from jobs.mapping.expr_parse import parse_expression, referenced_names
+from jobs.mapping.expr_nodes import referenced_names
+from jobs.mapping.expr_parse import parse_expression
 from jobs.mapping.item import ItemMapper, cast_attribute, resolve_access
 from jobs.mapping.spec import parse_mapping
 from jobs.streams.changes import export_line, from_export_line, from_stream_record, padded

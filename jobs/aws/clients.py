@@ -121,6 +121,17 @@ def _cached_client(spec: AccountSpec, service: str, config: Config) -> Any:
     return factory.client(service, endpoint_url=endpoint, config=config)
 
 
+def endpoint_url(spec: AccountSpec, service: str) -> str:
+    """Where requests to ``service`` go, as botocore resolves it for this account.
+
+    In order: the account's endpoint override, ``AWS_ENDPOINT_URL_<SERVICE>``,
+    ``AWS_ENDPOINT_URL``, then the region's endpoint in its partition (``amazonaws.com.cn`` in
+    China), FIPS when ``AWS_USE_FIPS_ENDPOINT`` or the profile's ``use_fips_endpoint`` asks for
+    it. Creating the client calls no AWS API, and it is cached with the other clients.
+    """
+    return str(_cached_client(spec, service, CONTROL_PLANE_CONFIG).meta.endpoint_url)
+
+
 def frozen_credentials(spec: AccountSpec, service: str) -> Credentials:
     """Current credentials for signing raw requests to ``service``."""
     creds = session_for(spec, service).get_credentials()

@@ -49,7 +49,7 @@ class DynamoWire:
 
     def __init__(self, spec: AccountSpec, pool_size: int = 16, timeout_s: float = 30.0) -> None:
         self.spec = spec
-        self.url = spec.endpoint("dynamodb") or f"https://dynamodb.{spec.region}.amazonaws.com/"
+        self.url = aws.endpoint_url(spec, "dynamodb")
         self._credentials = aws.frozen_credentials(spec, "dynamodb")
         self._http = urllib3.PoolManager(
             maxsize=pool_size,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 import botocore.session
@@ -18,6 +18,15 @@ from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 
 from jobs.core.errors import TerminalError
+
+if TYPE_CHECKING:  # the pinned boto3 stubs: development only, not on the Glue runtime
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sts import STSClient
 
 # Retries for control-plane calls (Describe*, S3 GET/PUT). The BatchWriteItem hot path has
 # its own policy in jobs.core.retry and does not go through botocore's retry handler.
@@ -109,8 +118,28 @@ def _base_session_cached(spec: AccountSpec) -> boto3.Session:
     return _base_session(spec)
 
 
+@overload
+def client(spec: AccountSpec, service: Literal["dynamodb"], config: Config | None = None) -> DynamoDBClient: ...
+@overload
+def client(
+    spec: AccountSpec, service: Literal["dynamodbstreams"], config: Config | None = None
+) -> DynamoDBStreamsClient: ...
+@overload
+def client(spec: AccountSpec, service: Literal["s3"], config: Config | None = None) -> S3Client: ...
+@overload
+def client(spec: AccountSpec, service: Literal["sts"], config: Config | None = None) -> STSClient: ...
+@overload
+def client(spec: AccountSpec, service: Literal["cloudwatch"], config: Config | None = None) -> CloudWatchClient: ...
+@overload
+def client(spec: AccountSpec, service: Literal["iam"], config: Config | None = None) -> IAMClient: ...
+@overload
+def client(spec: AccountSpec, service: Literal["sqs"], config: Config | None = None) -> SQSClient: ...
 def client(spec: AccountSpec, service: str, config: Config | None = None) -> Any:
-    """The one client factory: endpoint override, retries and the right credentials."""
+    """The one client factory: endpoint override, retries and the right credentials.
+
+    Typed per service with the pinned boto3 stubs; a service not listed above needs its
+    ``mypy-boto3-*`` package in requirements.lock and an overload here.
+    """
     return _cached_client(spec, service, config or CONTROL_PLANE_CONFIG)
 
 

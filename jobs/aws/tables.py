@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from jobs import aws
 from jobs.aws import AccountSpec
@@ -28,7 +28,9 @@ def create_table(account: AccountSpec, name: str, definition: dict[str, Any], st
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     with contextlib.suppress(ddb.exceptions.ResourceInUseException):
         ddb.create_table(**request)
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+    # botocore sleeps a fractional Delay as it is; the stubs declare it int
+    waiter_config: Any = {"Delay": 0.2, "MaxAttempts": 100}
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=waiter_config)
 
 
 def delete_table(account: AccountSpec, name: str) -> None:
@@ -43,7 +45,7 @@ def describe(account: AccountSpec, name: str) -> dict[str, Any]:
     """DescribeTable's ``Table``; a clear error when the table is missing."""
     ddb = aws.client(account, "dynamodb")
     try:
-        table: dict[str, Any] = ddb.describe_table(TableName=name)["Table"]
+        table = cast("dict[str, Any]", ddb.describe_table(TableName=name)["Table"])
     except ddb.exceptions.ResourceNotFoundException:
         raise TerminalError(
             f"table {name!r} does not exist in account '{account.name}'",

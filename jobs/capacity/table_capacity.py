@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -87,7 +87,7 @@ def account_usage(account: AccountSpec) -> tuple[int, int] | None:
     try:
         for page in ddb.get_paginator("list_tables").paginate():
             for name in page["TableNames"]:
-                table: dict[str, Any] = ddb.describe_table(TableName=name)["Table"]
+                table = cast("dict[str, Any]", ddb.describe_table(TableName=name)["Table"])
                 units = provisioned_units(from_description(table))
                 read, write = read + units[0], write + units[1]
     except ClientError as error:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 from botocore.exceptions import ClientError
@@ -240,7 +240,7 @@ def wait_import(config: JobConfig, arn: str, poll_s: float = 2.0) -> dict[str, A
     ddb = aws.client(config.account(config.target_account), "dynamodb")
     deadline = time.monotonic() + _settings(config).wait_timeout_s
     while True:
-        description: dict[str, Any] = ddb.describe_import(ImportArn=arn)["ImportTableDescription"]
+        description = cast("dict[str, Any]", ddb.describe_import(ImportArn=arn)["ImportTableDescription"])
         status = description.get("ImportStatus")
         if status in _DONE:
             return description

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,7 +81,7 @@ def _epoch(value: Any) -> float | None:
     return None
 
 
-def from_stream_record(record: dict[str, Any], origin: str) -> Change:
+def from_stream_record(record: Mapping[str, Any], origin: str) -> Change:
     """A stream record as Lambda delivers it or GetRecords returns it (boto3's parsed form)."""
     event = record.get("eventName")
     body = record.get("dynamodb") or {}

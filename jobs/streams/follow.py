@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -26,6 +26,9 @@ from jobs.core.errors import TerminalError
 from jobs.streams.changes import from_stream_record
 from jobs.streams.replicator import Replicator
 from jobs.streams.writer import ChangeResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams.type_defs import RecordTypeDef, ShardTypeDef
 
 log = logging.getLogger(__name__)
 CHECKPOINTS = "replication/checkpoints.json"
@@ -82,8 +85,8 @@ class StreamReader:
         self.stream_arn = stream_arn
         self.batch_size = batch_size
 
-    def shards(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    def shards(self) -> list[ShardTypeDef]:
+        found: list[ShardTypeDef] = []
         request: dict[str, Any] = {"StreamArn": self.stream_arn}
         while True:
             description = self.client.describe_stream(**request)["StreamDescription"]
@@ -110,7 +113,7 @@ class StreamReader:
                 ) from exc
             raise
 
-    def records(self, iterator: str) -> tuple[list[dict[str, Any]], str | None]:
+    def records(self, iterator: str) -> tuple[list[RecordTypeDef], str | None]:
         response = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
         return response.get("Records", []), response.get("NextShardIterator")
 

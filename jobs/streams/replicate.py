@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +53,7 @@ def source_stream(config: JobConfig) -> SourceStream:
     """The source table's stream; a clear error when there is none."""
     account = config.account(config.source_account)
     table = aws.client(account, "dynamodb").describe_table(TableName=config.source_table)["Table"]
-    spec = table.get("StreamSpecification") or {}
+    spec: Mapping[str, Any] = table.get("StreamSpecification") or {}
     arn = table.get("LatestStreamArn")
     if not spec.get("StreamEnabled") or not arn:
         raise TerminalError(

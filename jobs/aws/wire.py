@@ -16,31 +16,19 @@ from botocore.awsrequest import AWSRequest
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.core.errors import MigrationError, TerminalError
-
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "LimitExceededException",
-        "TransactionInProgressException",
-        "ExpiredTokenException",
-    }
-)
-THROTTLE_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+from jobs.core.errors import MigrationError, TerminalError, is_throttling_code, is_transient_code
 
 
 class DynamoCallError(MigrationError):
-    """A DynamoDB error response, transient or not; ``code`` is the short error type."""
+    """A DynamoDB error response, transient or not; ``code`` is the short error type.
 
-    def __init__(self, operation: str, status: int, code: str, message: str, transient: bool) -> None:
+    ``status`` 0 and code ``ConnectionError`` mean no response arrived at all.
+    """
+
+    def __init__(self, operation: str, status: int, code: str, message: str) -> None:
         self.operation, self.status, self.code = operation, status, code
-        self.transient = transient
-        self.throttled = code in THROTTLE_CODES
+        self.transient = is_transient_code(code, status)
+        self.throttled = is_throttling_code(code)
         super().__init__(f"{operation} failed: HTTP {status} {code}: {message}")
 
 
@@ -74,7 +62,7 @@ class DynamoWire:
         try:
             response = self._http.request("POST", self.url, body=payload, headers=dict(request.headers.items()))
         except urllib3.exceptions.HTTPError as exc:
-            raise DynamoCallError(operation, 0, "ConnectionError", f"{type(exc).__name__}: {exc}", True) from exc
+            raise DynamoCallError(operation, 0, "ConnectionError", f"{type(exc).__name__}: {exc}") from exc
         text = response.data.decode("utf-8") if response.data else "{}"
         if response.status == 200:
             parsed: dict[str, Any] = json.loads(text)
@@ -85,8 +73,7 @@ class DynamoWire:
             doc = {"message": text[:200]}
         code = str(doc.get("__type", "Unknown")).rsplit("#", 1)[-1]
         message = str(doc.get("message") or doc.get("Message") or "")
-        transient = response.status >= 500 or code in TRANSIENT_CODES
-        raise DynamoCallError(operation, response.status, code, message, transient)
+        raise DynamoCallError(operation, response.status, code, message)
 
     def close(self) -> None:
         self._http.clear()

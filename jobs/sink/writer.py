@@ -19,6 +19,7 @@ from jobs.aws import AccountSpec
 from jobs.aws.tables import key_names
 from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
 from jobs.core.attrvalue import Item
+from jobs.core.errors import is_transient
 from jobs.core.progress import ProgressAddress, ProgressSink
 from jobs.core.rate import TokenBucket
 from jobs.core.retry import Backoff, Deadline
@@ -168,7 +169,7 @@ class BatchSender:
                 if error.code == "ValidationException":
                     self._isolate(pending, error, deadline, outcome)
                     return
-                if not error.transient:
+                if not is_transient(error):
                     raise as_terminal(
                         error,
                         f"writing to table {self.settings.table}",

@@ -20,7 +20,7 @@ from typing import Any
 from jobs.aws import AccountSpec
 from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
 from jobs.core.canonical import key_text
-from jobs.core.errors import TerminalError
+from jobs.core.errors import TerminalError, is_transient
 from jobs.core.retry import Backoff, Deadline
 
 ASSUMED_ITEM_BYTES = 1024  # for pacing only, when a response carries no ConsumedCapacity
@@ -86,7 +86,7 @@ def _call(wire: DynamoWire, settings: ScanSettings, operation: str, body: dict[s
         try:
             return wire.call(operation, json.dumps(body))
         except DynamoCallError as error:
-            if not error.transient:
+            if not is_transient(error):
                 raise as_terminal(error, where, "check the table exists and the role may read it") from error
             if deadline.expired:
                 raise TerminalError(

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
 from jobs.core.attrvalue import Item
 from jobs.core.canonical import key_text
-from jobs.core.errors import InvalidItemError
+from jobs.core.errors import InvalidItemError, is_transient, is_transient_code
 from jobs.core.item_checks import KeySchema
 from jobs.core.retry import Backoff
 from jobs.mapping.item import ItemMapper
@@ -38,8 +38,6 @@ from jobs.streams.target import TargetWrite, target_write, transaction
 log = logging.getLogger(__name__)
 APPLIED, FILTERED, SUPERSEDED, DEAD, RETRY = "applied", "filtered", "superseded", "dead", "retry"
 _REASONS = re.compile(r"\[([A-Za-z, ]+)\]\s*$")
-_TRANSIENT_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-_TRANSIENT_REASONS |= {"RequestLimitExceeded", "InternalServerError"}
 
 
 @dataclass
@@ -121,7 +119,7 @@ class ChangeWriter:
                     if write.put is not None:
                         return self._rejected(change, write, write.put, f"DynamoDB rejected the mapped item: {error}")
                     return ChangeResult(change, DEAD, "write", "ValidationException", f"DynamoDB rejected it: {error}")
-                if not (error.transient or set(reasons) & _TRANSIENT_REASONS):
+                if not (is_transient(error) or any(is_transient_code(reason) for reason in reasons)):
                     raise as_terminal(
                         error,
                         f"applying {change.event} {change.position} of {change.origin}",

@@ -165,7 +165,6 @@ def test_cancellation_reasons_are_read_in_request_order():
         400,
         "TransactionCanceledException",
         "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ValidationError]",
-        False,
     )
     assert cancellation_reasons(error) == ["None", "ValidationError"]
 

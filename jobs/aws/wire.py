@@ -8,7 +8,7 @@ value: nothing can be rounded or re-encoded, and no per-value Python conversion 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 import urllib3
 from botocore.auth import SigV4Auth
@@ -30,6 +30,12 @@ class DynamoCallError(MigrationError):
         self.transient = is_transient_code(code, status)
         self.throttled = is_throttling_code(code)
         super().__init__(f"{operation} failed: HTTP {status} {code}: {message}")
+
+
+class DynamoCaller(Protocol):
+    """What a sender needs of the wire: one operation, a body in, the parsed answer out."""
+
+    def call(self, operation: str, body: str) -> dict[str, Any]: ...
 
 
 class DynamoWire:
@@ -63,20 +69,25 @@ class DynamoWire:
             response = self._http.request("POST", self.url, body=payload, headers=dict(request.headers.items()))
         except urllib3.exceptions.HTTPError as exc:
             raise DynamoCallError(operation, 0, "ConnectionError", f"{type(exc).__name__}: {exc}") from exc
-        text = response.data.decode("utf-8") if response.data else "{}"
-        if response.status == 200:
-            parsed: dict[str, Any] = json.loads(text)
-            return parsed
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError:
-            doc = {"message": text[:200]}
-        code = str(doc.get("__type", "Unknown")).rsplit("#", 1)[-1]
-        message = str(doc.get("message") or doc.get("Message") or "")
-        raise DynamoCallError(operation, response.status, code, message)
+        return read_response(operation, response.status, response.data)
 
     def close(self) -> None:
         self._http.clear()
+
+
+def read_response(operation: str, status: int, data: bytes | None) -> dict[str, Any]:
+    """The parsed body of a 200 answer; any other answer is raised as a DynamoCallError."""
+    text = data.decode("utf-8") if data else "{}"
+    if status == 200:
+        parsed: dict[str, Any] = json.loads(text)
+        return parsed
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        doc = {"message": text[:200]}
+    code = str(doc.get("__type", "Unknown")).rsplit("#", 1)[-1]
+    message = str(doc.get("message") or doc.get("Message") or "")
+    raise DynamoCallError(operation, status, code, message)
 
 
 def as_terminal(error: DynamoCallError, where: str, hint: str) -> TerminalError:

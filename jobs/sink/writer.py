@@ -17,7 +17,7 @@ from typing import Any
 
 from jobs.aws import AccountSpec
 from jobs.aws.tables import key_names
-from jobs.aws.wire import DynamoCallError, DynamoWire, as_terminal
+from jobs.aws.wire import DynamoCaller, DynamoCallError, DynamoWire, as_terminal
 from jobs.core.attrvalue import Item
 from jobs.core.errors import is_transient
 from jobs.core.progress import ProgressAddress, ProgressSink
@@ -138,7 +138,7 @@ class BatchSender:
     def __init__(
         self,
         settings: WriterSettings,
-        wire: DynamoWire,
+        wire: DynamoCaller,
         bucket: TokenBucket | None = None,
         breaker: Breaker | None = None,
     ) -> None:

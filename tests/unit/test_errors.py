@@ -35,7 +35,9 @@ pytestmark = pytest.mark.unit
         (400, "TransactionCanceledException", False, False),
     ],
 )
-def test_dynamodb_errors_are_classified_by_code_and_status(status: int, code: str, transient: bool, throttled: bool):
+def test_dynamodb_errors_are_classified_by_code_and_status(
+    status: int, code: str, transient: bool, throttled: bool
+) -> None:
     error = DynamoCallError("BatchWriteItem", status, code, "message")
     assert (error.transient, error.throttled) == (transient, throttled)
     assert is_transient(error) is transient
@@ -57,11 +59,11 @@ def test_dynamodb_errors_are_classified_by_code_and_status(status: int, code: st
         ("ItemCollectionSizeLimitExceeded", False),
     ],
 )
-def test_transaction_cancellation_reasons_use_the_same_list(reason: str, transient: bool):
+def test_transaction_cancellation_reasons_use_the_same_list(reason: str, transient: bool) -> None:
     assert is_transient_code(reason) is transient
 
 
-def test_the_error_classes_carry_the_same_mark():
+def test_the_error_classes_carry_the_same_mark() -> None:
     assert is_transient(TransientError("table still updating"))
     assert not is_transient(TerminalError("table missing"))
     assert not is_transient(ConfigError("write.concurency: unknown field"))

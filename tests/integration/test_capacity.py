@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -64,7 +64,7 @@ def _create(account, name: str, provisioned: bool) -> None:
 
 
 def _raw(account, name: str) -> dict[str, Any]:
-    return aws.client(account, "dynamodb").describe_table(TableName=name)["Table"]
+    return cast("dict[str, Any]", aws.client(account, "dynamodb").describe_table(TableName=name)["Table"])
 
 
 def _assert_original_provisioned(account, name: str) -> None:

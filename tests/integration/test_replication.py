@@ -219,7 +219,7 @@ def _lambda_event(changes_source: Tables) -> dict[str, Any]:
     for shard in reader.shards():
         page, _next = reader.records(reader.iterator(shard["ShardId"], None))
         for record in page:
-            body = dict(record["dynamodb"])
+            body: dict[str, Any] = {**record["dynamodb"]}
             body["ApproximateCreationDateTime"] = body["ApproximateCreationDateTime"].timestamp()
             for image in ("Keys", "NewImage", "OldImage"):
                 if image in body:

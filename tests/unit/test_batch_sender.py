@@ -23,9 +23,7 @@ from jobs.aws import AccountSpec
 from jobs.aws.wire import DynamoCallError, read_response
 from jobs.core.errors import TerminalError
 from jobs.core.retry import Backoff
-from jobs.target.writer import BatchOutcome, BatchSender, DeadLetter, Entry, WriterSettings, item_body
-
-pytestmark = pytest.mark.unit
+from jobs.sink.writer import BatchOutcome, BatchSender, DeadLetter, Entry, WriterSettings, item_body
 
 TABLE = "orders"
 KEY_SCHEMA = (("pk", "S"), ("sk", "N"))

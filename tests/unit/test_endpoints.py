@@ -13,8 +13,6 @@ import pytest
 from jobs.aws import AccountSpec, endpoint_url
 from jobs.aws.wire import DynamoWire
 
-pytestmark = pytest.mark.unit
-
 _names = itertools.count()
 
 

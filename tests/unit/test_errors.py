@@ -14,8 +14,6 @@ from jobs.core.errors import (
     is_transient_code,
 )
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize(
     ("status", "code", "transient", "throttled"),

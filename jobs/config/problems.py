@@ -42,7 +42,7 @@ def problems(error: ValidationError, root: type[BaseModel], top: str = "config")
 
 
 def _problem(detail: ErrorDetails, root: type[BaseModel], top: str) -> str:
-    loc = tuple(detail["loc"])
+    loc = _as_written(root, tuple(detail["loc"]))
     kind, value = detail["type"], detail["input"]
     at = (detail.get("ctx") or {}).get("at")
     if at:
@@ -74,6 +74,17 @@ def dotted(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text.lstrip(".")
+
+
+def _as_written(root: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """The location with each field as the YAML spells it (``import``, not ``import_``)."""
+    written = list(loc)
+    for i, part in enumerate(loc):
+        owner = _model_at(root, loc[:i])
+        field = owner.model_fields.get(str(part)) if owner is not None else None
+        if field is not None and field.alias:
+            written[i] = field.alias
+    return tuple(written)
 
 
 def _describe(value: Any) -> str:

@@ -1,7 +1,9 @@
 """The job configuration: one YAML file, validated whole before anything runs.
 
-Every problem is reported with the dotted path of the field, e.g.
-``config.yaml: target.table: required``, and all problems are reported at once.
+The file is checked against :class:`jobs.config.document.JobDocument` (pydantic) and the mapping
+parser; every problem is reported at once with the dotted path of the field, e.g.
+``config.yaml: target.table: required``. What the stages receive is :class:`JobConfig`, a frozen
+dataclass of settings values.
 """
 
 from __future__ import annotations

@@ -58,14 +58,16 @@ def _problem(detail: ErrorDetails, root: type[BaseModel], top: str) -> str:
         return f"{path}: {'required section is missing' if section else 'required'}"
     if kind in _KINDS:
         return f"{path}: must be {_KINDS[kind]}, got {_describe(value)}"
-    if kind in _BROKEN_CONSTRAINTS:
-        says = _says(_field_at(root, loc))
-        if says:
-            return f"{path}: {says.text(value)}"
-        if kind == "literal_error":
-            return f"{path}: must be {str(detail.get('ctx', {}).get('expected', '')).replace(chr(39), '')}"
+    if kind == "rule":
+        return f"{path}: {detail['msg']}"
+    says = _says(_field_at(root, loc)) if kind in _BROKEN_CONSTRAINTS else None
+    if says is not None:
+        return f"{path}: {says.text(value)}"
+    if kind == "literal_error":
+        expected = str((detail.get("ctx") or {}).get("expected", "")).replace("'", "")
+        return f"{path}: must be {expected}"
     message = detail["msg"]
-    return f"{path}: {message[:1].lower()}{message[1:]}" if kind != "rule" else f"{path}: {message}"
+    return f"{path}: {message[:1].lower()}{message[1:]}"
 
 
 def dotted(loc: tuple[int | str, ...]) -> str:

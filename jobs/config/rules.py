@@ -29,6 +29,7 @@ from jobs.core.s3uri import S3_URI
 ROLE_ARN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$"
 TABLE_NAME = r"^[A-Za-z0-9_.\-]{3,255}$"
 TABLE_ARN = r"^arn:aws[a-z\-]*:dynamodb:[a-z0-9\-]+:\d{12}:table/([A-Za-z0-9_.\-]{3,255})$"
+TABLE_NAME_OR_ARN = f"^(?:{TABLE_NAME[1:-1]}|{TABLE_ARN[1:-1]})$"
 RUN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 MANIFEST_URI = r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.*manifest-summary\.json$"
 HTTP_URL = r"^https?://"
@@ -87,7 +88,7 @@ AccountName = Annotated[
 TableName = Annotated[
     StrictStr,
     Field(
-        pattern=f"{TABLE_NAME[:-1]}|{TABLE_ARN[1:]}",
+        pattern=TABLE_NAME_OR_ARN,
         description="a table name, or a table ARN (its name is used)",
     ),
     Says("{value} is neither a table name (3-255 of A-Z a-z 0-9 _ . -) nor a table ARN"),

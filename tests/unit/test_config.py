@@ -154,3 +154,11 @@ def test_account_rules() -> None:
     )
     assert config.account("target").endpoint("dynamodb") == "http://127.0.0.1:8000"
     assert config.account("target").session_name == "ddb-migrate-target"
+
+
+def test_a_table_is_a_name_or_an_arn() -> None:
+    assert "target.table: 'orders!!' is neither a table name" in _problems(
+        {**VALID, "target": {"account": "target", "table": "orders!!"}}
+    )
+    arn = "arn:aws-cn:dynamodb:cn-north-1:111122223333:table/orders.v2"
+    assert parse_config({**VALID, "target": {"account": "target", "table": arn}}).target_table == "orders.v2"

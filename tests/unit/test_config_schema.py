@@ -60,6 +60,19 @@ def test_the_readme_example_is_valid_for_the_schema_and_the_parser(capsys: pytes
     )
 
 
+def test_the_demo_configs_are_valid_for_the_schema_and_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    from jobs.local.demo import DEMO_MAPPING, demo_config
+    from jobs.local.stack import Stack
+
+    validator = jsonschema.Draft202012Validator(schema=_printed_schema(capsys))
+    running = Stack(dynamodb_port=8000, moto_port=5000, dynamodb_pid=0, moto_pid=0, home="/nonexistent")
+    copy = demo_config(running, "demo-orders", "demo-orders-copy", "demo-1")
+    remapped = {**demo_config(running, "demo-orders", "demo-orders-v2", "demo-1-remapped"), "mapping": DEMO_MAPPING}
+    for doc in (copy, remapped):
+        validator.validate(doc)
+        assert parse_config(doc).account("source").endpoint("dynamodb") == "http://127.0.0.1:8000"
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -126,6 +127,13 @@ def _cmd_cutover(args: argparse.Namespace) -> int:
     return cutover_main(_load(args), args.report_dir, yes=args.yes, drain=not args.no_drain)
 
 
+def _cmd_config(args: argparse.Namespace) -> int:
+    from jobs.config import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
@@ -221,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "restore":
             sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
         sub.set_defaults(handler=_cmd_capacity)
+
+    config = commands.add_parser("config", help="the job config file itself")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    config_commands.add_parser(
+        "schema", help="print the JSON Schema of a job config, for editors to validate job.yaml"
+    ).set_defaults(handler=_cmd_config)
 
     demo = commands.add_parser("demo", help="a whole migration on the embedded local stack")
     demo.add_argument("--output", default="demo-output")

@@ -1,6 +1,12 @@
-"""The job configuration: one YAML file, validated whole before anything runs (``job``), its
-sections' settings (``settings``, ``sections``) and the field reader (``fields``)."""
+"""The job configuration: one YAML file, validated whole before anything runs.
 
+``job`` parses it into a :class:`JobConfig`; ``document`` is the file as pydantic models (one per
+section: ``accounts``, ``sections``, ``tuning``) and its JSON Schema; ``rules`` holds the
+constrained field types, ``problems`` tells pydantic's errors as dotted-path problems, and
+``settings`` the frozen values each stage receives.
+"""
+
+from jobs.config.document import json_schema
 from jobs.config.job import (
     CapacitySettings,
     ExportSettings,
@@ -25,6 +31,7 @@ __all__ = [
     "ReplicationSettings",
     "ScanSourceSettings",
     "WriteSettings",
+    "json_schema",
     "load_config",
     "parse_config",
     "parse_s3_uri",

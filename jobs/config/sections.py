@@ -1,147 +1,185 @@
-"""The ``source.export``, ``source.scan`` and ``target.import`` sections of a job configuration."""
+"""The ``source`` and ``target`` sections: which tables, and how each side is read or written."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from jobs.config.fields import Fields
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, ValidationInfo, field_validator
+
+from jobs.config.rules import AccountName, ManifestUri, Number, Says, Section, TableName, Text, problem
 from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings
-from jobs.core.s3uri import S3_URI as _S3_URI
 
 
-def export_settings(fields: Fields, doc: Any, accounts: dict[str, Any], required: bool = True) -> ExportSettings:
-    path = "source.export"
-    doc = fields.section(
-        doc,
-        path,
-        (
-            "manifest",
-            "bucket",
-            "prefix",
-            "bucket_owner",
-            "read_account",
-            "format",
-            "method",
-            "kms_key_arn",
-            "local_segments",
-        ),
-        required,
+def _account_id_as_text(value: Any) -> Any:
+    """YAML reads an unquoted account id as an integer."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+AccountId = Annotated[
+    Text,
+    Field(pattern=r"^\d{12}$"),
+    Says("must be a 12-digit account id"),
+    BeforeValidator(_account_id_as_text, json_schema_input_type=str | int),
+]
+
+
+class ExportSection(Section):
+    """``source.export``: an existing export (``manifest``) or where a new one goes (``bucket``)."""
+
+    manifest: ManifestUri | None = Field(None, description="s3:// URI of an existing export's manifest-summary.json")
+    bucket: Text | None = Field(None, description="where `ddb-migrate export` writes a new export")
+    prefix: Text = Field("", description="key prefix of the new export")
+    bucket_owner: AccountId | None = Field(None, description="the bucket's account, when it is another account")
+    read_account: AccountName = Field("target", validate_default=True, description="whose credentials read it")
+    format: Literal["DYNAMODB_JSON", "ION"] = "DYNAMODB_JSON"
+    method: Literal["auto", "aws", "local"] = Field("auto", description="auto: local when DynamoDB is emulated")
+    kms_key_arn: Text | None = Field(None, description="SSE-KMS key for the new export")
+    local_segments: Annotated[StrictInt, Field(ge=1, le=1000), Says("must be between 1 and 1000")] = Field(
+        4, description="the local exporter's scan segments (= data files)"
     )
-    manifest = fields.get(doc, path, "manifest", str)
-    if manifest is not None:
-        fields.check(
-            bool(_S3_URI.match(manifest)) and manifest.endswith("manifest-summary.json"),
-            f"{path}.manifest",
-            "must be the s3:// URI of a manifest-summary.json",
+
+    def settings(self) -> ExportSettings:
+        return ExportSettings(
+            manifest_uri=self.manifest,
+            bucket=self.bucket,
+            prefix=self.prefix.strip("/"),
+            bucket_owner=self.bucket_owner,
+            read_account=self.read_account,
+            output_format=self.format,
+            method=self.method,
+            kms_key_arn=self.kms_key_arn,
+            local_segments=self.local_segments,
         )
-    bucket = fields.get(doc, path, "bucket", str)
-    fields.check(
-        manifest is not None or bucket is not None or not required,
-        path,
-        "give 'manifest' (an existing export) or 'bucket' (where `ddb-migrate export` writes one)",
+
+
+class ScanSection(Section):
+    """``source.scan``: a paced parallel Scan of the source table instead of an export."""
+
+    segments: Annotated[StrictInt, Field(ge=1, le=1_000_000), Says("must be between 1 and 1000000 (Scan's limit)")] = (
+        Field(8, description="parallel Scan segments = Spark tasks = units the ledger resumes")
     )
-    owner = fields.get(doc, path, "bucket_owner", (str, int))
-    if owner is not None:
-        owner = str(owner)
-        fields.check(bool(re.fullmatch(r"\d{12}", owner)), f"{path}.bucket_owner", "must be a 12-digit account id")
-    read_account = fields.get(doc, path, "read_account", str, default="target")
-    fields.check(read_account in accounts, f"{path}.read_account", f"unknown account {read_account!r}")
-    output_format = fields.get(doc, path, "format", str, default="DYNAMODB_JSON")
-    fields.check(output_format in ("DYNAMODB_JSON", "ION"), f"{path}.format", "must be DYNAMODB_JSON or ION")
-    segments = fields.get(doc, path, "local_segments", int, default=4)
-    fields.check(1 <= segments <= 1000, f"{path}.local_segments", "must be between 1 and 1000")
-    method = fields.get(doc, path, "method", str, default="auto")
-    fields.check(method in ("auto", "aws", "local"), f"{path}.method", "must be auto, aws or local")
-    return ExportSettings(
-        manifest_uri=manifest,
-        bucket=bucket,
-        prefix=(fields.get(doc, path, "prefix", str, default="") or "").strip("/"),
-        bucket_owner=owner,
-        read_account=read_account,
-        output_format=output_format,
-        method=method,
-        kms_key_arn=fields.get(doc, path, "kms_key_arn", str),
-        local_segments=segments,
-    )
+    read_units_per_s: (
+        Annotated[
+            Number,
+            Field(gt=0),
+            Says("must be positive: the scan shares the source table with its own traffic"),
+        ]
+        | None
+    ) = Field(None, description="the whole scan's read budget (required with source.mode: scan)")
+    consistent_read: StrictBool = False
+    page_limit: Annotated[StrictInt, Field(ge=1, le=10_000), Says("must be between 1 and 10000")] = 1000
 
-
-def scan_settings(fields: Fields, doc: Any, required: bool) -> ScanSourceSettings:
-    path = "source.scan"
-    doc = fields.section(doc, path, ("segments", "read_units_per_s", "consistent_read", "page_limit"), required)
-    segments = fields.get(doc, path, "segments", int, default=8)
-    fields.check(1 <= segments <= 1_000_000, f"{path}.segments", "must be between 1 and 1000000 (Scan's limit)")
-    rate = fields.get(doc, path, "read_units_per_s", (int, float), required=required)
-    fields.check(
-        rate is None or rate > 0,
-        f"{path}.read_units_per_s",
-        "must be positive: the scan shares the source table with its own traffic",
-    )
-    page_limit = fields.get(doc, path, "page_limit", int, default=1000)
-    fields.check(1 <= page_limit <= 10_000, f"{path}.page_limit", "must be between 1 and 10000")
-    return ScanSourceSettings(
-        segments=segments,
-        read_units_per_s=float(rate or 0.0),
-        consistent_read=bool(fields.get(doc, path, "consistent_read", bool, default=False)),
-        page_limit=page_limit,
-    )
-
-
-_KEY_TYPES = ("S", "N", "B")
-
-
-def import_settings(fields: Fields, doc: Any, accounts: dict[str, Any]) -> ImportSettings:
-    path = "target.import"
-    doc = fields.section(
-        doc,
-        path,
-        (
-            "bucket",
-            "prefix",
-            "billing_mode",
-            "read_units",
-            "write_units",
-            "key_schema",
-            "indexes",
-            "files",
-            "wait_timeout_s",
-            "account",
-        ),
-    )
-    billing = fields.get(doc, path, "billing_mode", str, default="PAY_PER_REQUEST")
-    fields.check(billing in ("PAY_PER_REQUEST", "PROVISIONED"), f"{path}.billing_mode", "PAY_PER_REQUEST|PROVISIONED")
-    units = {name: fields.get(doc, path, name, int) for name in ("read_units", "write_units")}
-    for name, value in units.items():
-        fields.check(
-            (value is not None and value > 0) == (billing == "PROVISIONED"),
-            f"{path}.{name}",
-            "give a positive value with PROVISIONED, and none with PAY_PER_REQUEST",
+    def settings(self) -> ScanSourceSettings:
+        return ScanSourceSettings(
+            segments=self.segments,
+            read_units_per_s=self.read_units_per_s or 0.0,
+            consistent_read=self.consistent_read,
+            page_limit=self.page_limit,
         )
-    key_doc = fields.get(doc, path, "key_schema", list, default=[])
-    key_schema: list[tuple[str, str]] = []
-    for i, entry in enumerate(key_doc):
-        where = f"{path}.key_schema[{i}]"
-        if not (isinstance(entry, dict) and set(entry) == {"name", "type"} and entry["type"] in _KEY_TYPES):
-            fields.problem(where, "must be {name: <attribute>, type: S|N|B}")
-            continue
-        key_schema.append((str(entry["name"]), str(entry["type"])))
-    fields.check(len(key_doc) <= 2, f"{path}.key_schema", "at most a partition key and a sort key")
-    indexes = fields.get(doc, path, "indexes", str, default="source")
-    fields.check(indexes in ("source", "none"), f"{path}.indexes", "must be 'source' (copy the GSIs) or 'none'")
-    files = fields.get(doc, path, "files", int)
-    fields.check(files is None or 1 <= files <= 50_000, f"{path}.files", "must be between 1 and 50000")
-    timeout = fields.get(doc, path, "wait_timeout_s", (int, float), default=6 * 3600.0)
-    account = fields.get(doc, path, "account", str, default="target")
-    fields.check(account in accounts, f"{path}.account", f"unknown account {account!r}")
-    return ImportSettings(
-        bucket=fields.get(doc, path, "bucket", str, required=True) or "",
-        prefix=(fields.get(doc, path, "prefix", str, default="imports") or "").strip("/"),
-        billing_mode=billing,
-        read_units=units["read_units"],
-        write_units=units["write_units"],
-        key_schema=tuple(key_schema),
-        indexes=indexes,
-        files=files,
-        wait_timeout_s=float(timeout),
-        account=account,
+
+
+class SourceSection(Section):
+    """``source``: the table to copy and how to read it."""
+
+    account: AccountName
+    table: TableName
+    mode: Literal["export", "scan"] = Field("export", description="read an export (default) or scan the table")
+    export: ExportSection | None = Field(None, validate_default=True, description="required with mode: export")
+    scan: ScanSection | None = Field(None, validate_default=True, description="required with mode: scan")
+
+    @field_validator("export")
+    @classmethod
+    def _export_for_mode_export(cls, value: ExportSection | None, info: ValidationInfo) -> ExportSection | None:
+        if info.data.get("mode") == "export":
+            if value is None:
+                raise problem("required section is missing")
+            if value.manifest is None and value.bucket is None:
+                raise problem(
+                    "give 'manifest' (an existing export) or 'bucket' (where `ddb-migrate export` writes one)"
+                )
+        return value
+
+    @field_validator("scan")
+    @classmethod
+    def _scan_for_mode_scan(cls, value: ScanSection | None, info: ValidationInfo) -> ScanSection | None:
+        if info.data.get("mode") == "scan":
+            if value is None:
+                raise problem("required section is missing")
+            if value.read_units_per_s is None:
+                raise problem("required", at="read_units_per_s")
+        return value
+
+    def export_settings(self) -> ExportSettings:
+        return (self.export or ExportSection()).settings()
+
+    def scan_settings(self) -> ScanSourceSettings:
+        return (self.scan or ScanSection()).settings()
+
+
+class KeyAttribute(Section):
+    """One key attribute of the table ImportTable creates."""
+
+    name: Text
+    type: Literal["S", "N", "B"]
+
+
+class ImportSection(Section):
+    """``target.import``: stage the items in S3 and let ImportTable create the target."""
+
+    bucket: Text = Field(description="staging bucket, owned by the target account")
+    prefix: Text = Field("imports", description="staged under <prefix>/<run_id>/data/")
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    read_units: StrictInt | None = Field(None, validate_default=True, description="with PROVISIONED only")
+    write_units: StrictInt | None = Field(None, validate_default=True, description="with PROVISIONED only")
+    key_schema: Annotated[list[KeyAttribute], Field(max_length=2), Says("at most a partition key and a sort key")] = (
+        Field([], description="hash key first; default: the source's key")
     )
+    indexes: Annotated[Literal["source", "none"], Says("must be 'source' (copy the GSIs) or 'none'")] = "source"
+    files: Annotated[StrictInt, Field(ge=1, le=50_000), Says("must be between 1 and 50000")] | None = Field(
+        None, description="staging files; default: one per ~128 MiB, at least the Spark partitions"
+    )
+    wait_timeout_s: Number = 6 * 3600.0
+    account: AccountName = Field("target", validate_default=True, description="who owns the staging bucket")
+
+    @field_validator("read_units", "write_units")
+    @classmethod
+    def _units_with_provisioned(cls, value: int | None, info: ValidationInfo) -> int | None:
+        billing = info.data.get("billing_mode")
+        if billing is not None and (value is not None and value > 0) != (billing == "PROVISIONED"):
+            raise problem("give a positive value with PROVISIONED, and none with PAY_PER_REQUEST")
+        return value
+
+    def settings(self) -> ImportSettings:
+        return ImportSettings(
+            bucket=self.bucket,
+            prefix=self.prefix.strip("/"),
+            billing_mode=self.billing_mode,
+            read_units=self.read_units,
+            write_units=self.write_units,
+            key_schema=tuple((key.name, key.type) for key in self.key_schema),
+            indexes=self.indexes,
+            files=self.files,
+            wait_timeout_s=self.wait_timeout_s,
+            account=self.account,
+        )
+
+
+class TargetSection(Section):
+    """``target``: the table to write and how."""
+
+    account: AccountName
+    table: TableName
+    mode: Literal["write", "import"] = Field("write", description="write items (default) or ImportTable")
+    import_: ImportSection | None = Field(
+        None, alias="import", validate_default=True, description="required with mode: import, only then"
+    )
+
+    @field_validator("import_")
+    @classmethod
+    def _import_for_mode_import(cls, value: ImportSection | None, info: ValidationInfo) -> ImportSection | None:
+        mode = info.data.get("mode")
+        if mode == "import" and value is None:
+            raise problem("required section is missing")
+        if mode == "write" and value is not None:
+            raise problem("only with target.mode: import")
+        return value

@@ -83,3 +83,82 @@ def test_replication_section_defaults_and_problems() -> None:
     assert "replication.max_attempts: must be between 1 and 100" in message
     assert "replication.batch_size: must be between 1 and 1000" in message
     assert "replication.lag: unknown field" in message
+
+
+def _problems(doc: object) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(doc, "job.yaml")
+    return str(caught.value)
+
+
+def test_wrong_types_are_named_with_what_was_given() -> None:
+    message = _problems({**VALID, "write": {"concurrency": "8", "batch_size": True, "max_retry_seconds": [1]}})
+    assert "write.concurrency: must be an integer, got str" in message
+    assert "write.batch_size: must be an integer, got a boolean" in message
+    assert "write.max_retry_seconds: must be a number, got list" in message
+    assert "config: must be a mapping, got list" in _problems([VALID])
+
+
+def test_null_takes_the_default_and_integers_are_numbers() -> None:
+    config = parse_config({**VALID, "write": {"concurrency": None, "max_retry_seconds": 60}, "spark": None})
+    assert (config.write.concurrency, config.write.max_retry_seconds, config.partitions) == (8, 60.0, None)
+    assert isinstance(config.write.max_retry_seconds, float)
+
+
+def test_missing_sections_and_fields() -> None:
+    message = _problems({"accounts": VALID["accounts"], "target": {"account": "target"}})
+    for fragment in ("source: required section is missing", "target.table: required", "output: required section"):
+        assert fragment in message
+
+
+def test_what_a_mode_needs() -> None:
+    scan = _problems({**VALID, "source": {"account": "source", "table": "orders", "mode": "scan", "scan": {}}})
+    assert "source.scan.read_units_per_s: required" in scan
+    imported = _problems({**VALID, "target": {"account": "target", "table": "orders", "mode": "import"}})
+    assert "target.import: required section is missing" in imported
+    written = _problems({**VALID, "target": {"account": "target", "table": "orders", "import": {"bucket": "b"}}})
+    assert "target.import: only with target.mode: import" in written
+    keys = _problems(
+        {
+            **VALID,
+            "target": {
+                "account": "target",
+                "table": "orders",
+                "mode": "import",
+                "import": {"bucket": "b", "key_schema": [{"name": "PK", "type": "X"}], "account": "elsewhere"},
+            },
+        }
+    )
+    assert "target.import.key_schema[0].type: must be S, N or B" in keys
+    assert "target.import.account: unknown account 'elsewhere'" in keys
+
+
+def test_account_rules() -> None:
+    accounts = {
+        "source": {"region": "eu-west-1", "external_id": "x"},
+        "target": {"region": "eu-west-1", "access_key_id": "a", "endpoints": {"dynamo": "http://x"}},
+    }
+    message = _problems({**VALID, "accounts": accounts})
+    assert "accounts.source.external_id: needs role_arn" in message
+    assert "accounts.target.endpoints.dynamo: unknown field; allowed: default, dynamodb, s3" in message
+    keys = {"target": {"region": "eu-west-1", "access_key_id": "a"}, "source": VALID["accounts"]["source"]}
+    assert "accounts.target: access_key_id and secret_access_key go together" in _problems({**VALID, "accounts": keys})
+    config = parse_config(
+        {
+            **VALID,
+            "accounts": {
+                **VALID["accounts"],
+                "target": {"region": "eu-west-1", "endpoints": {"dynamodb": "http://127.0.0.1:8000"}},
+            },
+        }
+    )
+    assert config.account("target").endpoint("dynamodb") == "http://127.0.0.1:8000"
+    assert config.account("target").session_name == "ddb-migrate-target"
+
+
+def test_a_table_is_a_name_or_an_arn() -> None:
+    assert "target.table: 'orders!!' is neither a table name" in _problems(
+        {**VALID, "target": {"account": "target", "table": "orders!!"}}
+    )
+    arn = "arn:aws-cn:dynamodb:cn-north-1:111122223333:table/orders.v2"
+    assert parse_config({**VALID, "target": {"account": "target", "table": arn}}).target_table == "orders.v2"

@@ -7,20 +7,17 @@ constrained field types, ``problems`` tells pydantic's errors as dotted-path pro
 """
 
 from jobs.config.document import json_schema
-from jobs.config.job import (
+from jobs.config.job import JobConfig, load_config, parse_config, s3_text_reader
+from jobs.config.settings import (
     CapacitySettings,
     ExportSettings,
     ImportSettings,
-    JobConfig,
     ProgressSettings,
     ReplicationSettings,
     ScanSourceSettings,
     WriteSettings,
-    load_config,
-    parse_config,
-    parse_s3_uri,
-    s3_text_reader,
 )
+from jobs.core.s3uri import parse_s3_uri
 
 __all__ = [
     "CapacitySettings",

@@ -30,23 +30,8 @@ from jobs.config.settings import (
     WriteSettings,
 )
 from jobs.core.errors import ConfigError
-from jobs.core.s3uri import parse_s3_uri as parse_s3_uri  # re-exported: callers import it from here
+from jobs.core.s3uri import parse_s3_uri
 from jobs.mapping.spec import MappingSpec, parse_mapping
-
-__all__ = [
-    "CapacitySettings",
-    "ExportSettings",
-    "ImportSettings",
-    "JobConfig",
-    "ProgressSettings",
-    "ReplicationSettings",
-    "ScanSourceSettings",
-    "WriteSettings",
-    "load_config",
-    "parse_config",
-    "parse_s3_uri",
-    "s3_text_reader",
-]
 
 
 @dataclass(frozen=True)

@@ -197,12 +197,15 @@ class GlueEnvironment:
         assert result.returncode == 0, f"the bundle does not install without an index:\n{result.stderr}"
 
     def run(self, code: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Python code in the environment, from its own folder: `python -c` puts the working
+        directory first on sys.path, and a checkout there would shadow the bundle."""
         return subprocess.run(
             [str(self.python), "-c", code],
             capture_output=True,
             text=True,
             timeout=300,
             check=False,
+            cwd=self.root,
             env={**os.environ, **(env or {})},
         )
 
@@ -219,5 +222,6 @@ class GlueEnvironment:
             text=True,
             timeout=timeout,
             check=False,
+            cwd=self.root,
             env=full_env,
         )

@@ -5,10 +5,70 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.cli.glue import parse_glue_args
+from jobs.cli.glue import parse_glue_args, parse_validate_args
+from jobs.cli.glue_arguments import read_glue_arguments
+from jobs.core.errors import ConfigError
+
+# What Glue 5.0 puts on the command line of our migrate job (glue_launch.py builds the same).
+GLUE_ARGV = [
+    "--job-language", "python",
+    "--additional-python-modules", "s3://artifacts/bundles/ddb_migrate-glue-bundle-ab.zip",
+    "--python-modules-installer-option", "--no-index",
+    "--config", "s3://artifacts/config/job.yaml",
+    "--run-id", "auto",
+    "--enable-metrics", "true",
+    "--custom-logGroup-prefix", "/aws-glue/jobs/orders",
+    "--enable-spark-ui", "true",
+    "--spark-event-logs-path", "s3://artifacts/spark-events/",
+    "--TempDir", "s3://artifacts/tmp/",
+    "--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_1", "--JOB_NAME", "orders-migrate",
+    "--job-bookmark-option", "job-bookmark-disable",
+]  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="argparse's prefix matching reads --conf as --config")
 def test_a_conf_argument_after_config_is_not_taken_for_it() -> None:
-    args = parse_glue_args(["--config", "s3://artifacts/config/job.yaml", "--conf", "spark.sql.shuffle.partitions=8"])
+    """argparse's prefix matching read `--conf spark.x=y` as `--config spark.x=y`."""
+    args = parse_glue_args([*GLUE_ARGV, "--conf", "spark.sql.shuffle.partitions=8"])
     assert args.config == "s3://artifacts/config/job.yaml"
+
+
+def test_a_conf_argument_alone_does_not_supply_the_config() -> None:
+    with pytest.raises(ConfigError, match="--config"):
+        parse_glue_args(["--conf", "spark.x=y", "--JOB_ID", "j_1"])
+
+
+@pytest.mark.parametrize("prefix", ["--c", "--con", "--conf", "--confi", "--run", "--run-i", "--rep"])
+def test_no_prefix_of_our_names_is_ours(prefix: str) -> None:
+    args = parse_glue_args(["--config", "s3://b/job.yaml", "--run-id", "r1", prefix, "x"])
+    assert (args.config, args.run_id, args.report) == ("s3://b/job.yaml", "r1", None)
+
+
+def test_glues_own_arguments_and_valueless_options_are_skipped_whole() -> None:
+    found = read_glue_arguments(GLUE_ARGV, ["config", "run-id"])
+    assert found == {"config": "s3://artifacts/config/job.yaml", "run-id": "auto"}
+
+
+def test_equals_form_and_the_last_occurrence_win() -> None:
+    found = read_glue_arguments(["--config=s3://a/x.yaml", "--config", "s3://b/y.yaml"], ["config"])
+    assert found == {"config": "s3://b/y.yaml"}
+
+
+def test_an_underscore_alias_is_accepted() -> None:
+    assert read_glue_arguments(["--run_id", "r9"], ["run-id"], {"run_id": "run-id"}) == {"run-id": "r9"}
+
+
+def test_a_name_without_value_is_an_error_naming_it() -> None:
+    with pytest.raises(ConfigError, match="--config has no value"):
+        read_glue_arguments(["--config", "--JOB_ID", "j"], ["config"])
+
+
+def test_the_workflow_arguments_are_read() -> None:
+    args = parse_glue_args([*GLUE_ARGV, "--WORKFLOW_NAME", "orders-migration", "--WORKFLOW_RUN_ID", "wr_1"])
+    assert (args.workflow_name, args.workflow_run_id) == ("orders-migration", "wr_1")
+    assert args.run_id is None  # "auto"
+
+
+def test_validation_arguments_ignore_conf_too() -> None:
+    args = parse_validate_args([*GLUE_ARGV, "--conf", "spark.x=y", "--sample", "0.5", "--keys-only", "true"])
+    assert args.config == "s3://artifacts/config/job.yaml"
+    assert args.sample == 0.5 and args.keys_only is True

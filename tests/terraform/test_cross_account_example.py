@@ -25,7 +25,6 @@ from .example_stack import (
 )
 
 
-
 def test_the_two_accounts_differ(stack: Stack) -> None:
     target_account = stack.target_client("sts").get_caller_identity()["Account"]
     assert target_account != SOURCE_ACCOUNT_ID

@@ -9,7 +9,6 @@ from botocore.exceptions import ClientError
 from .example_stack import TARGET_TABLE_NAME, Stack, lift_deletion_protection
 
 
-
 def test_destroy_removes_the_stack(stack: Stack) -> None:
     """Runs after the other stack tests (pytest keeps definition order)."""
     lift_deletion_protection(stack.target, stack.source, stack.endpoint)

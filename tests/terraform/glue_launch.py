@@ -133,6 +133,13 @@ def glue_argv(
 # --------------------------------------------------------------------------------
 
 
+def _clean_environment() -> dict[str, str]:
+    """This process's environment without what would let the fresh environment see the
+    checkout or the test venv (a PYTHONPATH there also shows pip the checkout's egg-info as
+    an installed ddb-migrate, and pip then skips the bundle's wheel)."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
 def _site_packages(python_root: Path) -> Path:
     (found,) = (python_root / "lib").glob("python3*/site-packages")
     return found
@@ -192,7 +199,7 @@ class GlueEnvironment:
             timeout=600,
             check=False,
             # A reachable index would hide a missing wheel: point pip at nothing.
-            env={**os.environ, "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_INDEX": "1"},
+            env={**_clean_environment(), "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_INDEX": "1"},
         )
         assert result.returncode == 0, f"the bundle does not install without an index:\n{result.stderr}"
 
@@ -206,7 +213,7 @@ class GlueEnvironment:
             timeout=300,
             check=False,
             cwd=self.root,
-            env={**os.environ, **(env or {})},
+            env={**_clean_environment(), **(env or {})},
         )
 
     def spark_submit_script(
@@ -214,8 +221,7 @@ class GlueEnvironment:
     ) -> subprocess.CompletedProcess[str]:
         """argv[0] is the script; the rest are its arguments, as Glue passes them."""
         python = str(self.python)
-        full_env = {**os.environ, **env, "PYSPARK_PYTHON": python, "PYSPARK_DRIVER_PYTHON": python}
-        full_env.pop("PYTHONPATH", None)
+        full_env = {**_clean_environment(), **env, "PYSPARK_PYTHON": python, "PYSPARK_DRIVER_PYTHON": python}
         return subprocess.run(
             [str(self.spark_submit), "--master", "local[2]", *argv],
             capture_output=True,

@@ -4,8 +4,8 @@ Glue passes every job and run argument as ``--key value`` together with its own 
 ``--TempDir``, ``--conf``, ...). They are read by whole name only (``glue_arguments``), so no
 other argument can be taken for ``--config`` (ADR 0010). No ``awsglue`` import is needed, so
 tests drive this exact path. In a Glue workflow the three steps share one run id per workflow
-run (``jobs.run.workflow_run``); an explicit ``--run-id`` wins over it, and it wins over the
-config's ``run_id``, so a scheduled run never reuses the previous one's ledger.
+run (``jobs.run.workflow_run``), which wins over ``--run-id`` and the config's ``run_id``, so a
+scheduled run never reuses the previous one's ledger.
 """
 
 from __future__ import annotations
@@ -84,20 +84,24 @@ def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def load_glue_config(args: argparse.Namespace, *, starts_run: bool = False) -> JobConfig:
-    """The job config named by ``--config``, with the run id: ``--run-id``, else the workflow
-    run's (``starts_run`` for the export job, which begins a run), else the config's."""
+    """The job config named by ``--config``, with the run id: in a workflow run the workflow
+    run's (``starts_run`` for the export job, which begins a run), which wins over ``--run-id``
+    and the config's ``run_id`` (a job default or a pinned id would make every scheduled run
+    reuse the first one's ledger); outside a workflow ``--run-id``, else the config's."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.workflow_name and args.workflow_run_id:
+        config = load_config(args.config, reader=s3_text_reader)
+        glue = clients.client(config.account(config.target_account), "glue")
+        run_id = workflow_run_id(
+            glue, args.workflow_name, args.workflow_run_id, config.target_table, starts_run=starts_run
+        )
+        say(f"workflow run {args.workflow_run_id}: run id {run_id}")
+        return load_config(args.config, run_id=run_id, reader=s3_text_reader)
     if args.run_id:
         return load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
-    if not (args.workflow_name and args.workflow_run_id):
-        # Without the workflow's name its runs cannot be read: a bare --WORKFLOW_RUN_ID is
-        # the run id unless the config names one.
-        return load_config(args.config, reader=s3_text_reader, default_run_id=args.workflow_run_id)
-    config = load_config(args.config, reader=s3_text_reader)
-    glue = clients.client(config.account(config.target_account), "glue")
-    run_id = workflow_run_id(glue, args.workflow_name, args.workflow_run_id, config.target_table, starts_run=starts_run)
-    say(f"workflow run {args.workflow_run_id}: run id {run_id}")
-    return load_config(args.config, run_id=run_id, reader=s3_text_reader)
+    # A bare --WORKFLOW_RUN_ID (no workflow name to read its runs with) is the run id unless
+    # the config names one.
+    return load_config(args.config, reader=s3_text_reader, default_run_id=args.workflow_run_id)
 
 
 def export_main(argv: Sequence[str]) -> int:

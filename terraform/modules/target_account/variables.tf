@@ -87,7 +87,7 @@ variable "import_staging_prefix" {
 }
 
 variable "run_id" {
-  description = "Default --run-id of both jobs; override it per run with start-job-run --arguments. \"auto\" (the default) lets the job use the config's run_id, or derive a fresh one. Runs that share an id share a ledger and resume each other."
+  description = "Default --run-id of the jobs when one is started on its own (start-job-run; override it per run with --arguments). \"auto\" (the default) lets the job use the config's run_id, or derive a fresh one. Runs that share an id share a ledger and resume each other. A workflow run ignores it: its three jobs derive one run id per workflow run."
   type        = string
   default     = "auto"
 

@@ -3,8 +3,12 @@ be taken for --config or --run-id."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from jobs.cli import glue as glue_entry
 from jobs.cli.glue import parse_glue_args, parse_validate_args
 from jobs.cli.glue_arguments import read_glue_arguments
 from jobs.core.errors import ConfigError
@@ -72,3 +76,34 @@ def test_validation_arguments_ignore_conf_too() -> None:
     args = parse_validate_args([*GLUE_ARGV, "--conf", "spark.x=y", "--sample", "0.5", "--keys-only", "true"])
     assert args.config == "s3://artifacts/config/job.yaml"
     assert args.sample == 0.5 and args.keys_only is True
+
+
+def _config(tmp_path: Path) -> Path:
+    config = tmp_path / "job.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "run_id": "pinned-in-the-config",
+                "accounts": {"source": {"region": "us-east-1"}, "target": {"region": "us-east-1"}},
+                "source": {"account": "source", "table": "orders", "export": {"bucket": "exports"}},
+                "target": {"account": "target", "table": "orders"},
+                "output": {"uri": "s3://artifacts/runs"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_inside_a_workflow_its_run_id_wins_over_run_id_and_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(glue_entry, "workflow_run_id", lambda *_a, **_k: "orders-20260607T020005Z")
+    monkeypatch.setattr(glue_entry.clients, "client", lambda *_a, **_k: object())
+    config = str(_config(tmp_path))
+    workflow = ["--WORKFLOW_NAME", "orders-migration", "--WORKFLOW_RUN_ID", "wr_1"]
+    in_workflow = parse_glue_args(["--config", config, "--run-id", "terraform-default", *workflow])
+    assert glue_entry.load_glue_config(in_workflow).run_id == "orders-20260607T020005Z"
+    alone = parse_glue_args(["--config", config, "--run-id", "terraform-default"])
+    assert glue_entry.load_glue_config(alone).run_id == "terraform-default"
+    assert glue_entry.load_glue_config(parse_glue_args(["--config", config])).run_id == "pinned-in-the-config"

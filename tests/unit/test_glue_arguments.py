@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from jobs.aws import clients as aws_clients
 from jobs.cli import glue as glue_entry
 from jobs.cli.glue import parse_glue_args, parse_validate_args
 from jobs.cli.glue_arguments import read_glue_arguments
@@ -99,7 +100,7 @@ def test_inside_a_workflow_its_run_id_wins_over_run_id_and_the_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(glue_entry, "workflow_run_id", lambda *_a, **_k: "orders-20260607T020005Z")
-    monkeypatch.setattr(glue_entry.clients, "client", lambda *_a, **_k: object())
+    monkeypatch.setattr(aws_clients, "client", lambda *_a, **_k: object())
     config = str(_config(tmp_path))
     workflow = ["--WORKFLOW_NAME", "orders-migration", "--WORKFLOW_RUN_ID", "wr_1"]
     in_workflow = parse_glue_args(["--config", config, "--run-id", "terraform-default", *workflow])

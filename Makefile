@@ -35,9 +35,13 @@ notebooks: setup ## JupyterLab on the project's kernel (the notebooks start or r
 	$(BIN)/python -m ipykernel install --sys-prefix --name ddb-migrate --display-name "ddb-migrate (.venv)"
 	$(BIN)/jupyter lab notebooks/
 
-package: setup ## the jobs wheel and the Glue script bundle, into dist/
+# The wheel's file times come from the last commit, so an unchanged tree builds the same bytes
+# and the bundle keeps its name (its SHA-256): Terraform then uploads nothing new.
+package: setup ## the jobs wheel and the Glue 5.0 dependency bundle (zip of wheels named by its SHA-256), into dist/
 	rm -rf dist && mkdir -p dist
-	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 315532800) \
+	  $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	$(BIN)/python scripts/build_glue_bundle.py --jobs-wheel "$$(ls dist/ddb_migrate-*.whl)" --out dist
 	$(BIN)/python -m zipfile -c dist/glue_scripts.zip glue_scripts/*.py
 
 lambda: setup ## the stream replicator's Lambda package, dist/replicator.zip

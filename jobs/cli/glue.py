@@ -1,8 +1,11 @@
-"""The Glue entry points: parse Glue-style job arguments, then run the job or the validation.
+"""The Glue entry points: read Glue's job arguments, load the config, run a step.
 
-Glue passes ``--config s3://...`` and ``--run-id X`` (or ``--run_id``) among its own
-arguments (``--JOB_ID``, ``--TempDir``, ...), which are ignored. No ``awsglue`` import is
-needed, so tests drive this exact path.
+Glue passes every job and run argument as ``--key value`` together with its own (``--JOB_ID``,
+``--TempDir``, ``--conf``, ...). They are read by whole name only (``glue_arguments``), so no
+other argument can be taken for ``--config`` (ADR 0010). No ``awsglue`` import is needed, so
+tests drive this exact path. In a Glue workflow the three steps share one run id per workflow
+run (``jobs.run.workflow_run``), which wins over ``--run-id`` and the config's ``run_id``, so a
+scheduled run never reuses the previous one's ledger.
 """
 
 from __future__ import annotations
@@ -12,35 +15,112 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from jobs.aws import clients
 from jobs.cli.commands import run_main, validate_main
+from jobs.cli.glue_arguments import read_glue_arguments
+from jobs.cli.summary import say
 from jobs.config import JobConfig, load_config, s3_text_reader
-from jobs.core.errors import MigrationError
+from jobs.core.errors import ConfigError, MigrationError
+from jobs.run.workflow_run import workflow_run_id
+from jobs.source.export import request_export
 from jobs.validate.validation import DEFAULT_READ_UNITS_PER_S, default_report_dir
+
+_COMMON = ("config", "run-id", "report", "WORKFLOW_NAME", "WORKFLOW_RUN_ID")
+_VALIDATE = ("report-dir", "sample", "target-export", "max-samples", "max-read-units")
+_VALIDATE_FLAGS = ("keys-only", "recompute-expected")
+_ALIASES = {
+    "run_id": "run-id",
+    "report_dir": "report-dir",
+    "keys_only": "keys-only",
+    "target_export": "target-export",
+    "max_samples": "max-samples",
+    "max_read_units": "max-read-units",
+    "recompute_expected": "recompute-expected",
+}
 
 
 def parse_glue_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="glue-job", add_help=False)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--run-id", "--run_id", dest="run_id", default=None)
-    parser.add_argument("--report", default=None)
-    parser.add_argument("--WORKFLOW_RUN_ID", dest="workflow_run_id", default=None)
-    args, _glue_own = parser.parse_known_args(list(argv))
-    if args.run_id in ("", "auto"):
-        args.run_id = None
+    """``--config`` (required), ``--run-id`` (``auto`` or empty: none), ``--report`` and the
+    workflow's ``--WORKFLOW_NAME`` / ``--WORKFLOW_RUN_ID``; every other argument is Glue's."""
+    found = read_glue_arguments(argv, _COMMON, _ALIASES)
+    if not found.get("config"):
+        raise ConfigError("job argument --config is required: the s3:// URI of the job config")
+    run_id = found.get("run-id")
+    return argparse.Namespace(
+        config=found["config"],
+        run_id=None if run_id in (None, "", "auto") else run_id,
+        report=found.get("report"),
+        workflow_name=found.get("WORKFLOW_NAME"),
+        workflow_run_id=found.get("WORKFLOW_RUN_ID"),
+    )
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() in ("", "1", "true", "yes", "on")
+
+
+def _number(found: dict[str, str], name: str, kind: type[float] | type[int], default: float | None) -> float | None:
+    if name not in found:
+        return default
+    try:
+        return kind(found[name])
+    except ValueError as exc:
+        raise ConfigError(f"job argument --{name} must be a number, not {found[name]!r}") from exc
+
+
+def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The common arguments plus validation's (``--report-dir``, ``--sample``, ``--keys-only``,
+    ``--target-export``, ``--max-samples``, ``--max-read-units``, ``--recompute-expected``)."""
+    args = parse_glue_args(argv)
+    found = read_glue_arguments(argv, _VALIDATE, _ALIASES, flags=_VALIDATE_FLAGS)
+    args.report_dir = found.get("report-dir")
+    args.sample = _number(found, "sample", float, None)
+    args.keys_only = _flag(found.get("keys-only", "false"))
+    args.target_export = found.get("target-export")
+    args.max_samples = int(_number(found, "max-samples", int, 20) or 20)
+    args.read_units = _number(found, "max-read-units", float, DEFAULT_READ_UNITS_PER_S)
+    args.recompute_expected = _flag(found.get("recompute-expected", "false"))
     return args
 
 
-def load_glue_config(args: argparse.Namespace) -> JobConfig:
-    """The job config named by ``--config``; in a Glue workflow, migrate and validate share the
-    workflow's run id unless ``--run-id`` or the config gives one."""
+def load_glue_config(args: argparse.Namespace, *, starts_run: bool = False) -> JobConfig:
+    """The job config named by ``--config``, with the run id: in a workflow run the workflow
+    run's (``starts_run`` for the export job, which begins a run), which wins over ``--run-id``
+    and the config's ``run_id`` (a job default or a pinned id would make every scheduled run
+    reuse the first one's ledger); outside a workflow ``--run-id``, else the config's."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return load_config(args.config, run_id=args.run_id, reader=s3_text_reader, default_run_id=args.workflow_run_id)
+    if args.workflow_name and args.workflow_run_id:
+        config = load_config(args.config, reader=s3_text_reader)
+        glue = clients.client(config.account(config.target_account), "glue")
+        run_id = workflow_run_id(
+            glue, args.workflow_name, args.workflow_run_id, config.target_table, starts_run=starts_run
+        )
+        say(f"workflow run {args.workflow_run_id}: run id {run_id}")
+        return load_config(args.config, run_id=run_id, reader=s3_text_reader)
+    if args.run_id:
+        return load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+    # A bare --WORKFLOW_RUN_ID (no workflow name to read its runs with) is the run id unless
+    # the config names one.
+    return load_config(args.config, reader=s3_text_reader, default_run_id=args.workflow_run_id)
+
+
+def export_main(argv: Sequence[str]) -> int:
+    """Entry point of glue_scripts/export_table.py: export the source at a fresh point in time
+    and record it under the run id (the first step of a workflow run)."""
+    try:
+        config = load_glue_config(parse_glue_args(argv), starts_run=True)
+        result = request_export(config, say)
+    except MigrationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    say(f"run {config.run_id}: export recorded, {result.manifest_uri}")
+    return 0
 
 
 def migrate_main(argv: Sequence[str]) -> int:
     """Entry point of glue_scripts/migrate_table.py."""
-    args = parse_glue_args(argv)
     try:
+        args = parse_glue_args(argv)
         return run_main(load_glue_config(args), report_path=args.report)
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -50,42 +130,10 @@ def migrate_main(argv: Sequence[str]) -> int:
         return 130
 
 
-def _flag(text: str) -> bool:
-    return text.strip().lower() in ("", "1", "true", "yes", "on")
-
-
-def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Glue-style arguments (``--name value``): the migrate job's own (``--config``, ``--run-id``,
-    ``--WORKFLOW_RUN_ID``) plus validation's. Glue's own arguments are ignored."""
-    parser = argparse.ArgumentParser(prog="validate-table", add_help=False)
-    parser.add_argument("--report-dir", "--report_dir", dest="report_dir", default=None)
-    parser.add_argument("--sample", type=float, default=None)
-    parser.add_argument("--keys-only", "--keys_only", dest="keys_only", nargs="?", const="true", default="false")
-    parser.add_argument("--target-export", "--target_export", dest="target_export", default=None)
-    parser.add_argument("--max-samples", "--max_samples", dest="max_samples", type=int, default=20)
-    parser.add_argument(
-        "--max-read-units", "--max_read_units", dest="read_units", type=float, default=DEFAULT_READ_UNITS_PER_S
-    )
-    parser.add_argument(
-        "--recompute-expected",
-        "--recompute_expected",
-        dest="recompute_expected",
-        nargs="?",
-        const="true",
-        default="false",
-    )
-    args, _others = parser.parse_known_args(list(argv))
-    args.keys_only = _flag(args.keys_only)
-    args.recompute_expected = _flag(args.recompute_expected)
-    common = parse_glue_args(argv)
-    args.config, args.run_id, args.workflow_run_id = common.config, common.run_id, common.workflow_run_id
-    return args
-
-
 def validate_glue_main(argv: Sequence[str]) -> int:
     """Entry point of glue_scripts/validate_table.py: 0 passed, 1 failed, 2 usage or config error."""
-    args = parse_validate_args(argv)
     try:
+        args = parse_validate_args(argv)
         config = load_glue_config(args)
         return validate_main(
             config,

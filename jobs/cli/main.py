@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from jobs.cli.glue_control import add_glue_commands
 from jobs.cli.summary import say
 from jobs.core.errors import MigrationError
 
@@ -235,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser(
         "schema", help="print the JSON Schema of a job config, for editors to validate job.yaml"
     ).set_defaults(handler=_cmd_config)
+
+    add_glue_commands(commands)
 
     demo = commands.add_parser("demo", help="a whole migration on the embedded local stack")
     demo.add_argument("--output", default="demo-output")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, WithJsonSchema
 
 from jobs.config.accounts import AccountSection
-from jobs.config.rules import AccountName, PositiveInt, RunId, S3Uri, Section
+from jobs.config.rules import AccountName, NamePrefix, PositiveInt, RunId, S3Uri, Section
 from jobs.config.sections import SourceSection, TargetSection
 from jobs.config.tuning import CapacitySection, ProgressSection, ReplicationSection, WriteSection
 from jobs.mapping.spec import OPERATIONS
@@ -43,6 +43,16 @@ class SparkSection(Section):
     partitions: PositiveInt | None = Field(None, description="Spark tasks for the export files (default: one per file)")
 
 
+class GlueSection(Section):
+    """``glue``: the Glue deployment that `ddb-migrate glue start|follow|stop` drives."""
+
+    name_prefix: NamePrefix | None = Field(
+        None,
+        description="the Terraform target module's name_prefix: jobs <prefix>-export, -migrate, -validate,"
+        " workflow <prefix>-migration",
+    )
+
+
 class JobDocument(Section):
     """A ddb-migrate job configuration (job.yaml)."""
 
@@ -57,6 +67,7 @@ class JobDocument(Section):
     progress: ProgressSection = ProgressSection()
     capacity: CapacitySection = CapacitySection()
     replication: ReplicationSection = ReplicationSection()
+    glue: GlueSection = GlueSection()
 
 
 def validation_context(doc: Any) -> dict[str, Any]:

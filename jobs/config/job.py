@@ -57,6 +57,7 @@ class JobConfig:
     import_settings: ImportSettings | None = None
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
+    glue_name_prefix: str | None = None  # the Terraform target module's name_prefix
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -130,6 +131,7 @@ def _job_config(document: JobDocument, mapping: MappingSpec, where: str, raw: di
         import_settings=target.import_.settings() if target.import_ else None,
         capacity=document.capacity.settings(),
         replication=document.replication.settings(),
+        glue_name_prefix=document.glue.name_prefix,
         path=where,
         raw=raw,
     )

@@ -96,6 +96,11 @@ TableName = Annotated[
 ]
 PlainTableName = Annotated[StrictStr, Field(pattern=TABLE_NAME), Says("is not a table name")]
 RunId = Annotated[StrictStr, Field(pattern=RUN_ID), Says("use letters, digits, '_', '.', '-' (max 128)")]
+NamePrefix = Annotated[
+    StrictStr,
+    Field(pattern=r"^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$"),
+    Says("the Terraform target module's name_prefix: 3-32 of a-z, 0-9, '-'"),
+]
 RoleArn = Annotated[StrictStr, Field(pattern=ROLE_ARN), Says("{value} is not an IAM role ARN")]
 S3Uri = Annotated[StrictStr, Field(pattern=S3_URI.pattern), Says("must be an s3://bucket/prefix URI")]
 ManifestUri = Annotated[

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .example_stack import Stack, applied_example, build_glue_bundle
 from .harness import (
     REPO_ROOT,
     ROOT_MODULES,
@@ -93,3 +94,28 @@ def background(
         yield jobs
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def glue_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Glue dependency bundle as `make package` builds it (a zip of wheels named by its
+    SHA-256)."""
+    return build_glue_bundle(tmp_path_factory.mktemp("glue-bundle"))
+
+
+@pytest.fixture(scope="package")
+def stack(
+    terraform: Terraform,
+    terraform_copy: Path,
+    moto_endpoint: str,
+    glue_bundle: Path,
+    background: Background,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """terraform/examples/cross_account applied against moto, for the example's tests, the
+    launch-contract tests and the teardown test. Requests `background` first so that the
+    checks without an emulator run during the apply, which mostly waits."""
+    with applied_example(
+        terraform, terraform_copy, moto_endpoint, glue_bundle, tmp_path_factory.mktemp("cross-account")
+    ) as applied:
+        yield applied

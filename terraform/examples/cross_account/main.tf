@@ -1,5 +1,6 @@
 # A complete cross-account migration stack: the source account grants the
-# target account's Glue job role read access; the target account runs the jobs.
+# target account's Glue job role (and the named operators) read access; the
+# target account runs the jobs and the export -> migrate -> validate workflow.
 
 module "source_account" {
   source = "../../modules/source_account"
@@ -11,6 +12,7 @@ module "source_account" {
   source_table_name           = var.source_table_name
   source_table                = var.source_table
   target_job_role_arn         = module.target_account.job_role_arn
+  operator_principal_arns     = var.operator_principal_arns
   read_role_external_id       = var.read_role_external_id
   existing_export_bucket_name = var.existing_export_bucket_name
   export_prefix               = var.export_prefix
@@ -23,7 +25,7 @@ module "target_account" {
 
   name_prefix                    = var.name_prefix
   glue_scripts_dir               = coalesce(var.glue_scripts_dir, "${path.module}/../../../glue_scripts")
-  jobs_wheel_path                = var.jobs_wheel_path
+  glue_bundle_path               = var.glue_bundle_path
   job_config_path                = var.job_config_path
   run_id                         = var.run_id
   artifacts_bucket_force_destroy = var.force_destroy_buckets
@@ -43,6 +45,7 @@ module "target_account" {
   validate_worker_type       = var.validate_worker_type
   validate_number_of_workers = var.validate_number_of_workers
   schedule_expression        = var.schedule_expression
+  schedule_enabled           = var.schedule_enabled
   alarm_email_addresses      = var.alarm_email_addresses
   tags                       = var.tags
 }

@@ -63,9 +63,29 @@ output "glue_script_s3_uris" {
   value       = module.target_account.glue_script_s3_uris
 }
 
-output "jobs_wheel_s3_uri" {
-  description = "S3 URI of the uploaded jobs wheel."
-  value       = module.target_account.jobs_wheel_s3_uri
+output "glue_bundle_s3_uri" {
+  description = "S3 URI of the uploaded dependency bundle (installed with no package index)."
+  value       = module.target_account.glue_bundle_s3_uri
+}
+
+output "export_job_name" {
+  description = "Name of the export Glue job (first step of the workflow)."
+  value       = module.target_account.export_job_name
+}
+
+output "job_log_group_names" {
+  description = "The jobs' Glue 5.0 log groups, keyed error and output."
+  value       = module.target_account.job_log_group_names
+}
+
+output "spark_event_logs_s3_uri" {
+  description = "S3 URI of the jobs' Spark UI event logs."
+  value       = module.target_account.spark_event_logs_s3_uri
+}
+
+output "dead_letters_alarm_name" {
+  description = "Name of the alarm on the jobs' DeadLetters metric."
+  value       = module.target_account.dead_letters_alarm_name
 }
 
 output "job_config_s3_uri" {

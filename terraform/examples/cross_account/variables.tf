@@ -175,8 +175,8 @@ variable "glue_scripts_dir" {
   default     = null
 }
 
-variable "jobs_wheel_path" {
-  description = "Path of the project's wheel (holding the `jobs` package) built by `make package` into dist/."
+variable "glue_bundle_path" {
+  description = "Path of the Glue dependency bundle that `make package` writes: dist/ddb_migrate-glue-bundle-<sha256>.zip."
   type        = string
 }
 
@@ -216,9 +216,21 @@ variable "validate_number_of_workers" {
 }
 
 variable "schedule_expression" {
-  description = "Glue cron expression that starts the workflow; null runs it on demand."
+  description = "Glue cron expression (UTC) that starts the whole run (export at a fresh point in time -> migrate -> validate, one run id per run), e.g. \"cron(0 2 ? * SUN *)\"; null runs it on demand only."
   type        = string
   default     = null
+}
+
+variable "schedule_enabled" {
+  description = "Set false to pause the schedule without removing it."
+  type        = bool
+  default     = true
+}
+
+variable "operator_principal_arns" {
+  description = "IAM role or user ARNs of the operators who run `ddb-migrate export`, `plan` and `validate` themselves: they may assume the source read role (with the external ID), read the export prefix and decrypt the exports through S3, as the job role does. Empty: the job role only."
+  type        = list(string)
+  default     = []
 }
 
 variable "alarm_email_addresses" {

@@ -1,6 +1,7 @@
 # Source account side of a cross-account DynamoDB migration.
 #
-# Grants the target account's Glue job role (and only that role):
+# Grants the target account's Glue job role, and the operators named in
+# operator_principal_arns (and nobody else):
 #   * read access to the export prefix of the export bucket (bucket policy),
 #   * Decrypt on the export KMS key, through S3 only (key policy),
 #   * AssumeRole, with an external ID, on a read role scoped to the source table,
@@ -24,6 +25,11 @@ locals {
   export_objects_arn = "${local.export_bucket_arn}/${var.export_prefix}*"
 
   read_role_name = "${var.name_prefix}-source-read"
+
+  # Who reads the exports and assumes the read role: the job role, plus the
+  # operators who run export, plan and validate from their own machines.
+  # Each entry is a validated role or user ARN, never a wildcard or a root.
+  export_readers = distinct(concat([var.target_job_role_arn], var.operator_principal_arns))
 
   source_table_key_attributes = var.source_table == null ? [] : concat(
     [var.source_table.hash_key],
@@ -59,7 +65,7 @@ data "aws_iam_policy_document" "export_key" {
 
     principals {
       type        = "AWS"
-      identifiers = [var.target_job_role_arn]
+      identifiers = local.export_readers
     }
 
     condition {
@@ -197,7 +203,7 @@ data "aws_iam_policy_document" "export_bucket" {
 
     principals {
       type        = "AWS"
-      identifiers = [var.target_job_role_arn]
+      identifiers = local.export_readers
     }
 
     condition {
@@ -214,7 +220,7 @@ data "aws_iam_policy_document" "export_bucket" {
 
     principals {
       type        = "AWS"
-      identifiers = [var.target_job_role_arn]
+      identifiers = local.export_readers
     }
   }
 
@@ -293,7 +299,7 @@ data "aws_iam_policy_document" "read_role_trust" {
 
     principals {
       type        = "AWS"
-      identifiers = [var.target_job_role_arn]
+      identifiers = local.export_readers
     }
 
     condition {
@@ -306,7 +312,7 @@ data "aws_iam_policy_document" "read_role_trust" {
 
 resource "aws_iam_role" "read" {
   name                 = local.read_role_name
-  description          = "Assumed by ${var.target_job_role_arn} to read ${var.source_table_name} (scan, streams, export to S3)."
+  description          = "Assumed by the target job role (and named operators) to read ${var.source_table_name} (scan, streams, export to S3)."
   assume_role_policy   = data.aws_iam_policy_document.read_role_trust.json
   max_session_duration = var.read_role_max_session_duration
   tags                 = local.tags

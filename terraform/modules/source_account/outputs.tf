@@ -9,12 +9,12 @@ output "export_bucket_arn" {
 }
 
 output "export_prefix" {
-  description = "Key prefix of the exports; the target job role may list and read under it only."
+  description = "Key prefix of the exports; the target job role (and named operators) may list and read under it only."
   value       = var.export_prefix
 }
 
 output "export_bucket_policy_json" {
-  description = "The export bucket policy as applied (read for the target job role only, TLS required)."
+  description = "The export bucket policy as applied (read for the target job role and named operators only, TLS required)."
   value       = aws_s3_bucket_policy.export.policy
 }
 

@@ -64,12 +64,23 @@ variable "source_table" {
 }
 
 variable "target_job_role_arn" {
-  description = "ARN of the Glue job role in the target account (output job_role_arn of the target_account module). It is the ONLY principal granted read access to the export prefix, Decrypt on the export key and AssumeRole on the read role."
+  description = "ARN of the Glue job role in the target account (output job_role_arn of the target_account module). With operator_principal_arns, the only principals granted read access to the export prefix, Decrypt on the export key and AssumeRole on the read role."
   type        = string
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", var.target_job_role_arn))
     error_message = "target_job_role_arn must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), not a user, a wildcard or an account root."
+  }
+}
+
+variable "operator_principal_arns" {
+  description = "IAM role or user ARNs of the people who run `ddb-migrate export`, `plan` and `validate` from their own machines (usually roles in the target account). They get what the job role gets, and nothing more: read access to the export prefix, Decrypt on the export key through S3, and AssumeRole (with the external ID) on the read role. Empty (the default): only the job role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.operator_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "operator_principal_arns must hold IAM role or user ARNs (arn:aws:iam::<12-digit account>:role/<name> or :user/<name>): no wildcard, no account root."
   }
 }
 

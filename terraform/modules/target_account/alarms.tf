@@ -1,7 +1,9 @@
 # Alarms, all sent to one KMS-encrypted SNS topic:
-#   * a failed, timed-out or errored run of either job: an EventBridge rule on
-#     "Glue Job State Change" (job-level and immediate; the numFailedTasks
-#     metric only counts Spark task failures and misses driver crashes),
+#   * a run of any job that ended FAILED, TIMEOUT, ERROR or STOPPED: an
+#     EventBridge rule on "Glue Job State Change" (job-level and immediate; the
+#     numFailedTasks metric only counts Spark task failures and misses driver
+#     crashes). STOPPED counts: a stopped migration is unfinished,
+#   * any dead letter: the jobs' DeadLetters metric (per RunId) above 0,
 #   * write throttling on the target table and on each of its indexes.
 
 resource "aws_sns_topic" "alarms" {
@@ -61,13 +63,13 @@ resource "aws_sns_topic_subscription" "alarm_emails" {
 
 resource "aws_cloudwatch_event_rule" "job_failed" {
   name        = "${var.name_prefix}-glue-job-failed"
-  description = "A run of ${local.migrate_job_name} or ${local.validate_job_name} failed, timed out or errored."
+  description = "A run of ${local.export_job_name}, ${local.migrate_job_name} or ${local.validate_job_name} failed, timed out, errored or was stopped."
   event_pattern = jsonencode({
     source      = ["aws.glue"]
     detail-type = ["Glue Job State Change"]
     detail = {
-      jobName = [aws_glue_job.migrate.name, aws_glue_job.validate.name]
-      state   = ["FAILED", "TIMEOUT", "ERROR"]
+      jobName = [aws_glue_job.export.name, aws_glue_job.migrate.name, aws_glue_job.validate.name]
+      state   = ["FAILED", "TIMEOUT", "ERROR", "STOPPED"]
     }
   })
   tags = local.tags
@@ -77,6 +79,30 @@ resource "aws_cloudwatch_event_target" "job_failed_to_sns" {
   rule      = aws_cloudwatch_event_rule.job_failed.name
   target_id = "alarms-topic"
   arn       = aws_sns_topic.alarms.arn
+}
+
+# The jobs publish DeadLetters per RunId (progress.cloudwatch_namespace in the
+# job config must name var.metrics_namespace). Each run has its own RunId, so
+# the alarm sums over every RunId with a Metrics Insights query instead of
+# naming one dimension value.
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${var.name_prefix}-dead-letters"
+  alarm_description   = "A migration run dead-lettered items: read <output.uri>/<run id>/dead-letters/, fix the cause, then `ddb-migrate dlq replay`."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  tags                = local.tags
+
+  metric_query {
+    id          = "dead_letters"
+    label       = "DeadLetters, all runs"
+    expression  = "SELECT SUM(DeadLetters) FROM SCHEMA(\"${var.metrics_namespace}\", RunId)"
+    period      = 60
+    return_data = true
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "target_table_write_throttles" {

@@ -39,7 +39,7 @@ data "aws_iam_policy_document" "job_role" {
     actions = ["s3:GetObject"]
     resources = [
       "${local.artifacts_bucket_arn}/${local.glue_scripts_prefix}*",
-      "${local.artifacts_bucket_arn}/${local.wheels_prefix}*",
+      "${local.artifacts_bucket_arn}/${local.bundles_prefix}*",
       "${local.artifacts_bucket_arn}/${local.config_key}",
     ]
   }
@@ -52,12 +52,12 @@ data "aws_iam_policy_document" "job_role" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = concat(["${var.run_prefix}*", "${local.tmp_prefix}*"], var.enable_import ? ["${var.import_staging_prefix}*"] : [])
+      values   = concat(["${var.run_prefix}*", "${local.tmp_prefix}*", "${local.spark_events_prefix}*"], var.enable_import ? ["${var.import_staging_prefix}*"] : [])
     }
   }
 
   statement {
-    sid = "WriteLedgerDeadLettersReportsAndTemporaryFiles"
+    sid = "WriteLedgerDeadLettersReportsTemporaryFilesAndSparkEvents"
     actions = [
       "s3:GetObject",
       "s3:PutObject",
@@ -67,6 +67,7 @@ data "aws_iam_policy_document" "job_role" {
     resources = [
       "${local.artifacts_bucket_arn}/${var.run_prefix}*",
       "${local.artifacts_bucket_arn}/${local.tmp_prefix}*",
+      "${local.artifacts_bucket_arn}/${local.spark_events_prefix}*",
     ]
   }
 
@@ -167,6 +168,19 @@ data "aws_iam_policy_document" "job_role" {
       actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy"]
       resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws-dynamodb/*"]
     }
+  }
+
+  # --- Workflow: one run id per workflow run ---------------------------------------
+  statement {
+    # The jobs read their workflow run (and the runs it resumed, through
+    # PreviousRunId) and record the run id as a run property.
+    sid = "ReadAndTagOwnWorkflowRuns"
+    actions = [
+      "glue:GetWorkflowRun",
+      "glue:GetWorkflowRunProperties",
+      "glue:PutWorkflowRunProperties",
+    ]
+    resources = ["arn:${local.partition}:glue:${local.region}:${local.account_id}:workflow/${local.workflow_name}"]
   }
 
   # --- Observability ----------------------------------------------------------------

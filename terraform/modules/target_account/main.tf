@@ -16,12 +16,15 @@ locals {
   artifacts_bucket_arn  = "arn:${local.partition}:s3:::${local.artifacts_bucket_name}"
 
   glue_scripts_prefix = "glue_scripts/"
-  wheels_prefix       = "wheels/"
+  bundles_prefix      = "bundles/"
   config_key          = "config/job.yaml"
   tmp_prefix          = "tmp/"
+  spark_events_prefix = "spark-events/"
 
   glue_script_files = fileset(var.glue_scripts_dir, "*.py")
-  jobs_wheel_key    = "${local.wheels_prefix}${basename(var.jobs_wheel_path)}"
+  # The bundle's file name carries its SHA-256 (make package): a new build is a
+  # new key, and the jobs' --additional-python-modules changes with it.
+  glue_bundle_key = "${local.bundles_prefix}${basename(var.glue_bundle_path)}"
 
   # Built from the name so IAM and alarms are the same whether or not this
   # module manages the table.
@@ -125,7 +128,7 @@ resource "aws_kms_alias" "target" {
 }
 
 ################################################################################
-# Artifacts bucket: scripts, wheel, config, run outputs
+# Artifacts bucket: scripts, dependency bundle, config, run outputs, Spark event logs
 ################################################################################
 
 resource "aws_s3_bucket" "artifacts" {
@@ -187,6 +190,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
 
     expiration {
       days = 7
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+  }
+
+  rule {
+    id     = "expire-spark-event-logs"
+    status = "Enabled"
+
+    filter {
+      prefix = local.spark_events_prefix
+    }
+
+    expiration {
+      days = var.spark_event_log_retention_days
     }
 
     noncurrent_version_expiration {
@@ -257,11 +277,11 @@ resource "aws_s3_object" "glue_scripts" {
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.artifacts]
 }
 
-resource "aws_s3_object" "jobs_wheel" {
+resource "aws_s3_object" "glue_bundle" {
   bucket       = aws_s3_bucket.artifacts.id
-  key          = local.jobs_wheel_key
-  source       = var.jobs_wheel_path
-  source_hash  = filemd5(var.jobs_wheel_path)
+  key          = local.glue_bundle_key
+  source       = var.glue_bundle_path
+  source_hash  = filemd5(var.glue_bundle_path)
   content_type = "application/zip"
   kms_key_id   = aws_kms_key.target.arn
   tags         = local.tags

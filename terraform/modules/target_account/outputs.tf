@@ -8,6 +8,11 @@ output "job_role_name" {
   value       = aws_iam_role.job.name
 }
 
+output "export_job_name" {
+  description = "Name of the export Glue job (the first step of a workflow run)."
+  value       = aws_glue_job.export.name
+}
+
 output "migrate_job_name" {
   description = "Name of the migrate Glue job."
   value       = aws_glue_job.migrate.name
@@ -24,17 +29,22 @@ output "glue_security_configuration_name" {
 }
 
 output "glue_workflow_name" {
-  description = "Name of the Glue workflow (start it with `aws glue start-workflow-run --name ...`)."
+  description = "Name of the Glue workflow: export -> migrate -> validate, one run id per workflow run (`ddb-migrate glue start --config FILE`)."
   value       = aws_glue_workflow.migration.name
 }
 
-output "job_log_group_name" {
-  description = "CloudWatch log group of the jobs' continuous logs."
-  value       = aws_cloudwatch_log_group.jobs.name
+output "job_log_group_names" {
+  description = "The jobs' CloudWatch log groups (Glue 5.0): \"error\" (system, Spark and Glue logger) and \"output\" (the script's stdout and stderr)."
+  value       = { for kind, group in aws_cloudwatch_log_group.jobs : kind => group.name }
+}
+
+output "spark_event_logs_s3_uri" {
+  description = "S3 URI of the jobs' Spark UI event logs (open them in the Glue console's Spark UI or a Spark history server)."
+  value       = local.spark_event_logs_s3_uri
 }
 
 output "artifacts_bucket_name" {
-  description = "Name of the artifacts bucket (scripts, wheel, config, run outputs)."
+  description = "Name of the artifacts bucket (scripts, dependency bundle, config, run outputs, Spark event logs)."
   value       = aws_s3_bucket.artifacts.id
 }
 
@@ -58,9 +68,9 @@ output "glue_script_s3_uris" {
   value       = { for name, object in aws_s3_object.glue_scripts : name => "s3://${object.bucket}/${object.key}" }
 }
 
-output "jobs_wheel_s3_uri" {
-  description = "S3 URI of the uploaded jobs wheel (listed in --additional-python-modules)."
-  value       = local.jobs_wheel_s3_uri
+output "glue_bundle_s3_uri" {
+  description = "S3 URI of the uploaded dependency bundle (the jobs' --additional-python-modules, installed with --no-index)."
+  value       = local.glue_bundle_s3_uri
 }
 
 output "job_config_s3_uri" {
@@ -69,7 +79,7 @@ output "job_config_s3_uri" {
 }
 
 output "job_default_arguments" {
-  description = "Default arguments shared by both jobs."
+  description = "Default arguments shared by the jobs."
   value       = local.job_default_arguments
 }
 
@@ -98,8 +108,13 @@ output "alarms_topic_arn" {
   value       = aws_sns_topic.alarms.arn
 }
 
+output "dead_letters_alarm_name" {
+  description = "Name of the CloudWatch alarm on the jobs' DeadLetters metric (any run, above 0)."
+  value       = aws_cloudwatch_metric_alarm.dead_letters.alarm_name
+}
+
 output "job_failed_event_rule_name" {
-  description = "Name of the EventBridge rule that reports failed, timed-out or errored job runs."
+  description = "Name of the EventBridge rule that reports failed, timed-out, errored or stopped job runs."
   value       = aws_cloudwatch_event_rule.job_failed.name
 }
 

@@ -13,22 +13,22 @@ variable "name_prefix" {
 ################################################################################
 
 variable "glue_scripts_dir" {
-  description = "Local folder holding the Glue entry points; every *.py file in it is uploaded to s3://<artifacts bucket>/glue_scripts/. Must contain migrate_table.py and validate_table.py."
+  description = "Local folder holding the Glue entry points; every *.py file in it is uploaded to s3://<artifacts bucket>/glue_scripts/. Must contain export_table.py, migrate_table.py and validate_table.py."
   type        = string
 
   validation {
-    condition     = fileexists("${var.glue_scripts_dir}/migrate_table.py") && fileexists("${var.glue_scripts_dir}/validate_table.py")
-    error_message = "glue_scripts_dir must contain migrate_table.py and validate_table.py."
+    condition     = alltrue([for script in ["export_table.py", "migrate_table.py", "validate_table.py"] : fileexists("${var.glue_scripts_dir}/${script}")])
+    error_message = "glue_scripts_dir must contain export_table.py, migrate_table.py and validate_table.py."
   }
 }
 
-variable "jobs_wheel_path" {
-  description = "Local path of the project's wheel, which holds the `jobs` package (`make package` writes it to dist/). Uploaded under wheels/ with its file name kept, as pip requires."
+variable "glue_bundle_path" {
+  description = "Local path of the Glue dependency bundle that `make package` writes: dist/ddb_migrate-glue-bundle-<sha256>.zip, a zip of wheels (the project's wheel and every runtime dependency, pinned by requirements.lock). Uploaded under bundles/ with its name kept and installed by Glue with no package index."
   type        = string
 
   validation {
-    condition     = endswith(var.jobs_wheel_path, ".whl") && fileexists(var.jobs_wheel_path)
-    error_message = "jobs_wheel_path must name an existing .whl file (run `make package`)."
+    condition     = can(regex("ddb_migrate-glue-bundle-[0-9a-f]{64}\\.zip$", var.glue_bundle_path)) && fileexists(var.glue_bundle_path)
+    error_message = "glue_bundle_path must name an existing dist/ddb_migrate-glue-bundle-<sha256>.zip (run `make package`)."
   }
 }
 
@@ -60,8 +60,8 @@ variable "run_prefix" {
   default     = "runs/"
 
   validation {
-    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.run_prefix)) && !contains(["glue_scripts/", "wheels/", "config/", "tmp/"], var.run_prefix)
-    error_message = "run_prefix must be one or more path segments each ending with '/' (no leading '/'), and not glue_scripts/, wheels/, config/ or tmp/."
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.run_prefix)) && !contains(["glue_scripts/", "bundles/", "config/", "tmp/", "spark-events/"], var.run_prefix)
+    error_message = "run_prefix must be one or more path segments each ending with '/' (no leading '/'), and not glue_scripts/, bundles/, config/, tmp/ or spark-events/."
   }
 }
 
@@ -87,7 +87,7 @@ variable "import_staging_prefix" {
 }
 
 variable "run_id" {
-  description = "Default --run-id of both jobs; override it per run with start-job-run --arguments. \"auto\" (the default) lets the job use the config's run_id, or derive a fresh one. Runs that share an id share a ledger and resume each other."
+  description = "Default --run-id of the jobs when one is started on its own (start-job-run; override it per run with --arguments). \"auto\" (the default) lets the job use the config's run_id, or derive a fresh one. Runs that share an id share a ledger and resume each other. A workflow run ignores it: its three jobs derive one run id per workflow run."
   type        = string
   default     = "auto"
 
@@ -97,19 +97,8 @@ variable "run_id" {
   }
 }
 
-variable "additional_python_modules" {
-  description = "Pinned PyPI requirements installed on the Glue 5.0 workers with --additional-python-modules (the jobs wheel is appended)."
-  type        = list(string)
-  default     = ["great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.15.0"]
-
-  validation {
-    condition     = alltrue([for requirement in var.additional_python_modules : can(regex("^[A-Za-z0-9_.-]+(\\[[A-Za-z0-9_,.-]+\\])?==[A-Za-z0-9_.+!-]+$", requirement))])
-    error_message = "Each additional_python_modules entry must be pinned as name==version."
-  }
-}
-
 variable "extra_default_arguments" {
-  description = "Further Glue default arguments for both jobs (keys start with --). They cannot replace the ones this module sets."
+  description = "Further Glue default arguments for the jobs (keys start with --), such as \"--conf\" = \"spark.x=y\". They cannot replace the ones this module sets. The jobs parse their own arguments exactly, so no other key can be taken for --config or --run-id."
   type        = map(string)
   default     = {}
 
@@ -186,7 +175,7 @@ variable "job_max_retries" {
 }
 
 variable "schedule_expression" {
-  description = "Glue cron expression that starts the workflow (e.g. \"cron(0 2 * * ? *)\"); null (the default) starts it on demand only."
+  description = "Glue cron expression (UTC) that starts the whole run, export -> migrate -> validate, e.g. \"cron(0 2 ? * SUN *)\"; each scheduled run exports the source afresh and gets its own run id. null (the default): the workflow starts on demand only (`ddb-migrate glue start`)."
   type        = string
   default     = null
 
@@ -194,6 +183,12 @@ variable "schedule_expression" {
     condition     = var.schedule_expression == null ? true : can(regex("^cron\\(.+\\)$", var.schedule_expression))
     error_message = "schedule_expression must be a Glue cron expression such as \"cron(0 2 * * ? *)\", or null."
   }
+}
+
+variable "schedule_enabled" {
+  description = "Whether the schedule is active. Set false to pause scheduled runs without losing schedule_expression; ignored when schedule_expression is null."
+  type        = bool
+  default     = true
 }
 
 variable "metrics_namespace" {
@@ -208,13 +203,24 @@ variable "metrics_namespace" {
 }
 
 variable "log_retention_in_days" {
-  description = "Retention of the jobs' CloudWatch log group."
+  description = "Retention of the jobs' two CloudWatch log groups (<prefix>/error and <prefix>/output)."
   type        = number
   default     = 365
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
     error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "spark_event_log_retention_days" {
+  description = "Days the Spark UI event logs (s3://<artifacts bucket>/spark-events/) are kept."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.spark_event_log_retention_days >= 1 && floor(var.spark_event_log_retention_days) == var.spark_event_log_retention_days
+    error_message = "spark_event_log_retention_days must be a whole number of at least 1."
   }
 }
 

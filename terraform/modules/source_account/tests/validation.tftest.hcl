@@ -110,3 +110,36 @@ run "rejects_provisioned_source_table_without_capacity" {
 
   expect_failures = [var.source_table]
 }
+
+run "operators_are_named_principals" {
+  command = plan
+
+  variables {
+    operator_principal_arns = ["arn:aws:iam::222222222222:role/migration-operator"]
+  }
+
+  assert {
+    condition     = jsonencode(local.export_readers) == jsonencode([var.target_job_role_arn, "arn:aws:iam::222222222222:role/migration-operator"])
+    error_message = "The job role and the named operators, nobody else, read the exports and assume the read role."
+  }
+}
+
+run "rejects_a_wildcard_operator" {
+  command = plan
+
+  variables {
+    operator_principal_arns = ["*"]
+  }
+
+  expect_failures = [var.operator_principal_arns]
+}
+
+run "rejects_an_account_root_operator" {
+  command = plan
+
+  variables {
+    operator_principal_arns = ["arn:aws:iam::222222222222:root"]
+  }
+
+  expect_failures = [var.operator_principal_arns]
+}

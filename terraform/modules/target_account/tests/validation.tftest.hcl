@@ -41,7 +41,7 @@ mock_provider "aws" {
 variables {
   name_prefix               = "unit"
   glue_scripts_dir          = "tests/fixtures/glue_scripts"
-  jobs_wheel_path           = "tests/fixtures/ddb_migrate-0.0.0-py3-none-any.whl"
+  glue_bundle_path          = "tests/fixtures/ddb_migrate-glue-bundle-f16d05ec6b29248d2c61adb1e9263f78e4f7bace1b955014a2d17872cfe4064d.zip"
   job_config_path           = "tests/fixtures/job.yaml"
   source_export_bucket_name = "unit-export-111111111111"
   source_export_kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"
@@ -63,11 +63,37 @@ run "defaults_apply" {
   }
 
   assert {
-    condition = aws_glue_job.validate.default_arguments["--additional-python-modules"] == join(",", [
-      "great-expectations==1.24.1", "awswrangler==3.17.1", "amazon-ion==0.15.0",
-      "s3://unit-artifacts-222222222222/wheels/ddb_migrate-0.0.0-py3-none-any.whl",
+    condition = alltrue([for job in [aws_glue_job.export, aws_glue_job.migrate, aws_glue_job.validate] :
+      job.default_arguments["--additional-python-modules"] == "s3://unit-artifacts-222222222222/bundles/ddb_migrate-glue-bundle-f16d05ec6b29248d2c61adb1e9263f78e4f7bace1b955014a2d17872cfe4064d.zip" &&
+      job.default_arguments["--python-modules-installer-option"] == "--no-index"
     ])
-    error_message = "--additional-python-modules is the three pins plus the wheel."
+    error_message = "Every job installs the one uploaded bundle, with no package index and no PyPI name."
+  }
+
+  assert {
+    condition = (
+      aws_glue_job.migrate.default_arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/unit" &&
+      !contains(keys(aws_glue_job.migrate.default_arguments), "--enable-continuous-cloudwatch-log") &&
+      aws_cloudwatch_log_group.jobs["error"].name == "/aws-glue/jobs/unit/error" &&
+      aws_cloudwatch_log_group.jobs["output"].name == "/aws-glue/jobs/unit/output" &&
+      aws_cloudwatch_log_group.jobs["output"].retention_in_days == 365
+    )
+    error_message = "Glue 5.0 logging: a custom log group prefix whose error and output groups exist with retention."
+  }
+
+  assert {
+    condition     = aws_glue_job.migrate.default_arguments["--enable-spark-ui"] == "true" && aws_glue_job.migrate.default_arguments["--spark-event-logs-path"] == "s3://unit-artifacts-222222222222/spark-events/"
+    error_message = "Spark UI event logs go to spark-events/ in the artifacts bucket."
+  }
+
+  assert {
+    condition     = aws_glue_trigger.start.actions[0].job_name == "unit-export" && aws_glue_trigger.migrate_after_export.actions[0].job_name == "unit-migrate" && aws_glue_trigger.validate_after_migrate.actions[0].job_name == "unit-validate"
+    error_message = "The workflow runs export, then migrate, then validate."
+  }
+
+  assert {
+    condition     = strcontains(aws_cloudwatch_event_rule.job_failed.event_pattern, "STOPPED")
+    error_message = "A stopped job run is reported as a failure."
   }
 
   assert {
@@ -186,14 +212,18 @@ run "rejects_a_rate_schedule" {
   expect_failures = [var.schedule_expression]
 }
 
-run "rejects_an_unpinned_module" {
+run "schedule_paused" {
   command = plan
 
   variables {
-    additional_python_modules = ["awswrangler"]
+    schedule_expression = "cron(0 2 ? * SUN *)"
+    schedule_enabled    = false
   }
 
-  expect_failures = [var.additional_python_modules]
+  assert {
+    condition     = aws_glue_trigger.start.type == "SCHEDULED" && !aws_glue_trigger.start.enabled
+    error_message = "schedule_enabled = false keeps the schedule but does not activate it."
+  }
 }
 
 run "rejects_a_scripts_dir_without_the_entry_points" {
@@ -206,12 +236,12 @@ run "rejects_a_scripts_dir_without_the_entry_points" {
   expect_failures = [var.glue_scripts_dir]
 }
 
-run "rejects_a_missing_wheel" {
+run "rejects_a_bundle_without_its_hash_in_the_name" {
   command = plan
 
   variables {
-    jobs_wheel_path = "tests/fixtures/missing.whl"
+    glue_bundle_path = "tests/fixtures/job.yaml"
   }
 
-  expect_failures = [var.jobs_wheel_path]
+  expect_failures = [var.glue_bundle_path]
 }

@@ -34,6 +34,7 @@ class FileResult:
     dead_lettered: int = 0
     throttles: int = 0
     retries: int = 0
+    server_errors: int = 0  # HTTP 5xx answers (also counted in retries)
     error: str | None = None
 
     @property
@@ -60,8 +61,10 @@ class RunReport:
     files_skipped: int = 0
     throttles: int = 0
     retries: int = 0
+    server_errors: int = 0  # HTTP 5xx answers from DynamoDB (retried, so also in retries)
     elapsed_s: float = 0.0
-    items_per_s: float = 0.0
+    items_processed: int = 0  # items read by this invocation (a resume skips finished files)
+    items_per_s: float = 0.0  # items_processed / elapsed_s
     manifest_item_count: int | None = 0  # None: the source has no fixed count (a table scan)
     reconciled: bool = False
     success: bool = False
@@ -70,6 +73,10 @@ class RunReport:
     target_import: dict[str, Any] | None = None  # target.mode import: ImportTable's own counts
     write_units_per_s: float | None = None  # the writer's global budget (None: no limit)
     write_budget_source: str = ""
+    existing_items: str | None = None  # target.existing_items as decided at the run id's first start
+    target_had_items: bool | None = None  # whether the target held items then (None: not checked)
+    interrupted: bool = False  # Ctrl-C or SIGTERM: a partial report of the files done so far
+    notes: list[str] = field(default_factory=list)
 
     @classmethod
     def from_files(
@@ -80,24 +87,30 @@ class RunReport:
         elapsed_s: float,
         manifest_item_count: int | None,
         skipped: int = 0,
+        previous: Iterable[FileResult] = (),
     ) -> RunReport:
+        """Sum ``results`` (this invocation's) and ``previous`` (files an earlier invocation of the
+        run id finished); the rate counts only this invocation's items."""
         report = cls(
             run_id=run_id, files_total=files_total, files_skipped=skipped, manifest_item_count=manifest_item_count
         )
-        for result in results:
+        results = list(results)
+        report.items_processed = sum(r.read for r in results)
+        for result in [*previous, *results]:
             report.items_read += result.read
             report.items_written += result.written
             report.items_filtered += result.filtered
             report.items_dead_lettered += result.dead_lettered
             report.throttles += result.throttles
             report.retries += result.retries
+            report.server_errors += result.server_errors
             if result.done:
                 report.files_done += 1
             else:
                 report.files_failed += 1
                 report.errors.append(result.error or "unknown error")
         report.elapsed_s = round(elapsed_s, 3)
-        report.items_per_s = round(report.items_written / elapsed_s, 1) if elapsed_s > 0 else 0.0
+        report.items_per_s = round(report.items_processed / elapsed_s, 1) if elapsed_s > 0 else 0.0
         report.reconciled = report.items_read == (
             report.items_written + report.items_filtered + report.items_dead_lettered
         )

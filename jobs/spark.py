@@ -42,6 +42,8 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.python.worker.reuse", "true")
             .config("spark.task.maxFailures", "1")
+            # Ctrl-C goes to the whole process group; the driver alone handles it (jobs/spark_daemon.py)
+            .config("spark.python.daemon.module", "jobs.spark_daemon")
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

@@ -41,7 +41,7 @@ class AccountSpec:
     region: str
     profile: str | None = None
     role_arn: str | None = None
-    external_id: str | None = None
+    external_id: str | None = field(default=None, repr=False)  # a shared secret of the trust policy
     access_key_id: str | None = None
     secret_access_key: str | None = field(default=None, repr=False)
     endpoints: tuple[tuple[str, str], ...] = ()

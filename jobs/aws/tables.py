@@ -79,6 +79,12 @@ def key_names(account: AccountSpec, name: str) -> tuple[str, ...]:
     return tuple(n for n, _t in key_schema(account, name))
 
 
+def has_items(account: AccountSpec, name: str) -> bool:
+    """Whether the table holds any item: one Scan call of at most one item (strongly consistent)."""
+    page = aws.client(account, "dynamodb").scan(TableName=name, Limit=1, Select="COUNT", ConsistentRead=True)
+    return bool(page.get("Count") or page.get("LastEvaluatedKey"))
+
+
 def _scan_segment(wire: DynamoWire, name: str, segment: int, segments: int, select: str | None) -> Iterator[Any]:
     request: dict[str, Any] = {"TableName": name, "Segment": segment, "TotalSegments": segments, "Limit": 1000}
     if select:

@@ -10,13 +10,10 @@ restores from the record. A rerun of the same run id keeps the recorded original
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any
 
 from jobs.capacity import table_capacity
@@ -26,53 +23,16 @@ from jobs.capacity.rules import restore_window
 from jobs.capacity.table_checks import TableCheck, check_table, managed_tables
 from jobs.config import JobConfig
 from jobs.core.errors import TerminalError
+from jobs.core.signals import Terminated, signals_as_interrupts, signals_deferred
 from jobs.ledger import LedgerStore
 
+__all__ = ["CapacityGuard", "Terminated", "raise_capacity", "restore_capacity", "signals_as_interrupts"]
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an interrupt so that ``finally`` blocks (the restore) run."""
-
-
-Handler = Callable[[int, FrameType | None], None]
-
-
-@contextmanager
-def _handling(numbers: tuple[signal.Signals, ...], handler: Handler) -> Iterator[None]:
-    """Install ``handler`` for ``numbers`` while inside; only the main thread may (a no-op elsewhere)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {number: signal.signal(number, handler) for number in numbers}
-    try:
-        yield
-    finally:
-        for number, before in previous.items():
-            signal.signal(number, before)
-
-
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise Terminated(f"signal {signal.Signals(signum).name}")
-
-
-def _hold(signum: int, _frame: FrameType | None) -> None:
-    log.warning("%s received while restoring capacity; finishing the restore first", signal.Signals(signum).name)
-
-
-def signals_as_interrupts() -> AbstractContextManager[None]:
-    """While inside, SIGTERM raises :class:`Terminated` (so ``finally`` blocks run)."""
-    return _handling((signal.SIGTERM,), _terminate)
-
-
-def signals_deferred() -> AbstractContextManager[None]:
-    """While inside (a restore), SIGINT and SIGTERM are logged instead of interrupting."""
-    return _handling((signal.SIGINT, signal.SIGTERM), _hold)
 
 
 @dataclass

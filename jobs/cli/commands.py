@@ -33,6 +33,9 @@ def run_main(config: JobConfig, report_path: str | None = None) -> int:
     if outcome.capacity_problems:
         say("capacity NOT restored: " + "; ".join(outcome.capacity_problems))
     print(report.to_json())
+    if outcome.interrupted:
+        say("interrupted")
+        return 130
     return 0 if outcome.success else 1
 
 

@@ -7,6 +7,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from jobs.aws import AccountSpec
 from jobs.config.rules import HttpUrl, RoleArn, Section, Text, problem
 
+LONG_TERM_KEY_PREFIXES = ("AKIA", "ASIA")
 ENDPOINT_SERVICES = ("default", "dynamodb", "s3", "sts", "iam", "glue", "cloudwatch", "logs")
 
 
@@ -51,6 +52,19 @@ class AccountSection(Section):
         if self.profile and self.access_key_id:
             raise problem("give either profile or access keys, not both")
         return self
+
+    def key_warning(self, name: str) -> str | None:
+        """A warning when the account holds real AWS keys (``AKIA``/``ASIA`` and a secret); the
+        key itself is never repeated, only its first four characters."""
+        key = self.access_key_id or ""
+        if not (key.startswith(LONG_TERM_KEY_PREFIXES) and self.secret_access_key):
+            return None
+        return (
+            f"accounts.{name}: access_key_id {key[:4]}... and secret_access_key are AWS keys written in a config "
+            "file; anyone who reads the file (or its copy in S3) can use them. Use a named profile "
+            f"(accounts.{name}.profile) or a role (accounts.{name}.role_arn, or the job's own role on Glue) "
+            "instead, and rotate these keys"
+        )
 
     def spec(self, name: str) -> AccountSpec:
         return AccountSpec(

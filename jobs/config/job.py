@@ -8,6 +8,7 @@ dataclass of settings values.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ from jobs.core.errors import ConfigError
 from jobs.core.s3uri import parse_s3_uri
 from jobs.mapping.spec import MappingSpec, parse_mapping
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class JobConfig:
@@ -54,6 +57,7 @@ class JobConfig:
     source_mode: str = "export"
     scan: ScanSourceSettings = field(default_factory=ScanSourceSettings)
     target_mode: str = "write"
+    existing_items: str = "refuse"  # target.existing_items: refuse | overwrite
     import_settings: ImportSettings | None = None
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
@@ -110,6 +114,10 @@ def _mapping_problems(error: ConfigError) -> list[str]:
 
 def _job_config(document: JobDocument, mapping: MappingSpec, where: str, raw: dict[str, Any]) -> JobConfig:
     source, target = document.source, document.target
+    for name, section in document.accounts.items():
+        warning = section.key_warning(name)
+        if warning:
+            log.warning("%s: %s", where, warning)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return JobConfig(
         run_id=document.run_id or f"{target.table}-{stamp}",
@@ -128,6 +136,7 @@ def _job_config(document: JobDocument, mapping: MappingSpec, where: str, raw: di
         source_mode=source.mode,
         scan=source.scan_settings(),
         target_mode=target.mode,
+        existing_items=target.existing_items,
         import_settings=target.import_.settings() if target.import_ else None,
         capacity=document.capacity.settings(),
         replication=document.replication.settings(),

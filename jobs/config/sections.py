@@ -170,6 +170,11 @@ class TargetSection(Section):
     account: AccountName
     table: TableName
     mode: Literal["write", "import"] = Field("write", description="write items (default) or ImportTable")
+    existing_items: Literal["refuse", "overwrite"] = Field(
+        "refuse",
+        description="when the target already holds items at a run id's first start: refuse (exit 2) or "
+        "overwrite (items with the same key are replaced, the others stay)",
+    )
     import_: ImportSection | None = Field(
         None, alias="import", validate_default=True, description="required with mode: import, only then"
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -18,13 +19,19 @@ from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
 from jobs.core.errors import MigrationError
+from jobs.core.item_checks import KeySchema
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
+from jobs.core.signals import Terminated, signals_as_interrupts, signals_deferred
 from jobs.ledger import FileResult, LedgerStore, RunReport
+from jobs.mapping.compile import CompiledMapping
+from jobs.run.lease import DEFAULT_TTL_S, RunLease
 from jobs.sink.collisions import collisions_possible, resolve_collisions
+from jobs.sink.existing_items import START_NAME, decide_existing_items
 from jobs.sink.import_table import run_import
 from jobs.sink.load import load_items
-from jobs.source.items import compiled_mapping, mapped_items
-from jobs.source.sources import open_source
+from jobs.sink.preflight import check_target_keys
+from jobs.source.items import compiled_mapping, mapped_items, mapped_sample
+from jobs.source.sources import Source, open_source
 from jobs.spark import spark_failure
 
 log = logging.getLogger(__name__)
@@ -53,14 +60,44 @@ def progress_monitor(
     )
 
 
-def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
-    """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
+@dataclass
+class PreparedRun:
+    """What a run knows before it loads: its units, what the ledger says is finished, the
+    checked mapping and the start record (the decision on a non-empty target)."""
+
+    items_from: Source
+    store: LedgerStore
+    finished: dict[str, FileResult]
+    todo: list[Any]
+    started: float
+    key_schema: KeySchema = ()
+    mapping: CompiledMapping | None = None
+    start: dict[str, Any] = field(default_factory=dict)
+
+    def report(self, config: JobConfig, results: list[FileResult]) -> RunReport:
+        """The run report: this invocation's ``results`` plus the files finished before."""
+        report = RunReport.from_files(
+            config.run_id,
+            len(self.items_from.files),
+            results,
+            time.monotonic() - self.started,
+            manifest_item_count=self.items_from.item_count,
+            skipped=len(self.items_from.files) - len(self.todo),
+            previous=self.finished.values(),
+        )
+        report.existing_items = self.start.get("existing_items")
+        report.target_had_items = self.start.get("target_had_items")
+        if not self.todo:
+            report.notes.append(f"nothing to do: {len(self.finished)} files already finished")
+        return report
+
+
+def prepare_run(config: JobConfig, spark: SparkSession) -> PreparedRun:
+    """Everything before the first read of the data: the units still to do, the preflight of the
+    target's key against the mapped sample, the decision on a non-empty target. Writes nothing to
+    the target; a no-op rerun (every unit finished) stops after the ledger."""
     started = time.monotonic()
     items_from = open_source(config)
-    if config.target_mode == "import":
-        return run_import(config, spark, items_from, LedgerStore.for_run(config))
-    key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, items_from, key_schema)
     store = LedgerStore.for_run(config)
     finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
@@ -72,31 +109,60 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         len(items_from.files) - len(todo),
         len(todo),
     )
+    prepared = PreparedRun(items_from, store, finished, todo, started, start=store.get_json(START_NAME) or {})
+    if not todo:
+        return prepared
+    target = config.account(config.target_account)
+    prepared.key_schema = tables.key_schema(target, config.target_table)
+    prepared.mapping = compiled_mapping(spark, config, items_from, prepared.key_schema)
+    check_target_keys(
+        prepared.key_schema, mapped_sample(spark, prepared.mapping, items_from.sample()), config.target_table
+    )
+    prepared.start = decide_existing_items(
+        store, target, config.target_table, config.existing_items, config.run_id, resumed=bool(finished)
+    )
+    return prepared
+
+
+def load_prepared(config: JobConfig, spark: SparkSession, prepared: PreparedRun) -> RunReport:
+    """Load the units still to do and write the run report."""
     budget = write_budget_now(config)
     log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
-    if todo:
-        try:
-            items = mapped_items(spark, config, items_from, todo, mapping)
-            if collisions_possible(config, key_schema):
-                items = resolve_collisions(items, config, key_schema)
-            with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
-                results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
-        except MigrationError:
-            raise
-        except Exception as exc:  # Spark wraps task failures; surface our own message
-            raise spark_failure(exc) from exc
-    report = RunReport.from_files(
-        config.run_id,
-        len(items_from.files),
-        [*finished.values(), *results],
-        time.monotonic() - started,
-        manifest_item_count=items_from.item_count,
-        skipped=len(items_from.files) - len(todo),
-    )
+    key_schema, items_from = prepared.key_schema, prepared.items_from
+    try:
+        items = mapped_items(spark, config, items_from, prepared.todo, prepared.mapping)
+        if collisions_possible(config, key_schema):
+            items = resolve_collisions(items, config, key_schema)
+        with progress_monitor(spark, config, prepared.todo, items_from.approximate_items(prepared.todo)) as monitor:
+            results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
+    except MigrationError:
+        raise
+    except Exception as exc:  # Spark wraps task failures; surface our own message
+        if interrupted_task(exc):
+            raise Terminated("a Spark task was interrupted") from None
+        raise spark_failure(exc) from exc
+    report = prepared.report(config, results)
     report.write_units_per_s, report.write_budget_source = budget.units_per_s, budget.source
-    store.write_report(report)
+    prepared.store.write_report(report)
     return report
+
+
+def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
+    """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
+    if config.target_mode == "import":
+        return run_import(config, spark, open_source(config), LedgerStore.for_run(config))
+    prepared = prepare_run(config, spark)
+    if not prepared.todo:
+        report = prepared.report(config, [])
+        prepared.store.write_report(report)
+        return report
+    return load_prepared(config, spark, prepared)
+
+
+def interrupted_task(exc: BaseException) -> bool:
+    """A Spark failure that is really Ctrl-C reaching a Python worker."""
+    return "KeyboardInterrupt" in str(exc)
 
 
 @dataclass
@@ -106,28 +172,74 @@ class GuardedRun:
     report: RunReport
     capacity_restored: bool
     capacity_problems: list[str]
+    interrupted: bool = False
 
     @property
     def success(self) -> bool:
-        return self.report.success and self.capacity_restored
+        return self.report.success and self.capacity_restored and not self.interrupted
 
 
-def run_guarded(config: JobConfig, spark: SparkSession) -> GuardedRun:
-    """Run the job inside the capacity guard.
+def _interrupted_report(config: JobConfig, prepared: PreparedRun) -> RunReport:
+    """The partial report after Ctrl-C or SIGTERM: the files the ledger shows finished so far."""
+    now_finished = prepared.store.finished_files()
+    results = [r for key, r in now_finished.items() if key not in prepared.finished]
+    report = prepared.report(config, results)
+    report.interrupted, report.success = True, False
+    report.errors.append(
+        f"interrupted: {report.files_done} of {report.files_total} files done; "
+        f"rerun with --run-id {config.run_id} to resume"
+    )
+    prepared.store.write_report(report)
+    return report
+
+
+def run_guarded(config: JobConfig, spark: SparkSession, lease_ttl_s: float = DEFAULT_TTL_S) -> GuardedRun:
+    """Run the job under the run id's lease and inside the capacity guard.
 
     Successful only when everything reconciles and any capacity raised for the run is restored
-    (or, with ``capacity.allow_delayed_restore``, waits only for AWS's decrease limit).
+    (or, with ``capacity.allow_delayed_restore``, waits only for AWS's decrease limit). A run
+    with nothing left to do changes no capacity. Ctrl-C or SIGTERM ends it with a partial
+    report marked ``interrupted``, after the capacity is restored.
     """
+    with (
+        signals_as_interrupts((signal.SIGINT, signal.SIGTERM)),
+        RunLease(LedgerStore.for_run(config), config.run_id, lease_ttl_s) as lease,
+    ):
+        if config.target_mode == "import":
+            return _guarded_load(config, spark, None, lease)
+        prepared = prepare_run(config, spark)
+        if not prepared.todo:
+            report = prepared.report(config, [])
+            prepared.store.write_report(report)
+            return GuardedRun(report, True, [])
+        return _guarded_load(config, spark, prepared, lease)
+
+
+def _guarded_load(config: JobConfig, spark: SparkSession, prepared: PreparedRun | None, lease: RunLease) -> GuardedRun:
     guard = CapacityGuard(config)
-    with guard:
-        try:
-            report = run_migration(config, spark)
-        except BaseException:
-            with contextlib.suppress(Exception):  # stop the writers before capacity is lowered
-                spark.sparkContext.cancelAllJobs()
+    interrupted = False
+    try:
+        with guard:
+            try:
+                if prepared is None:
+                    report = run_import(config, spark, open_source(config), LedgerStore.for_run(config))
+                else:
+                    report = load_prepared(config, spark, prepared)
+            except BaseException:
+                with contextlib.suppress(Exception):  # stop the writers before capacity is lowered
+                    spark.sparkContext.cancelAllJobs()
+                raise
+    except KeyboardInterrupt:
+        if prepared is None:
             raise
+        with signals_deferred():
+            report = _interrupted_report(config, prepared)
+        interrupted = True
+    if lease.lost:
+        report.errors.append(lease.lost)
+        report.success = False
     outcome = guard.outcome
     if outcome is None or outcome.complete:
-        return GuardedRun(report, True, [])
+        return GuardedRun(report, True, [], interrupted)
     restored = outcome.blocked_only and config.capacity.allow_delayed_restore
-    return GuardedRun(report, restored, list(outcome.lines))
+    return GuardedRun(report, restored, list(outcome.lines), interrupted)

@@ -34,12 +34,13 @@ RESULT_SCHEMA = pa.schema(
         ("dead_lettered", pa.int64()),
         ("throttles", pa.int64()),
         ("retries", pa.int64()),
+        ("server_errors", pa.int64()),
         ("error", pa.string()),
     ]
 )
 SPARK_RESULT_SCHEMA = (
     "file_key string, read long, written long, filtered long, dead_lettered long, "
-    "throttles long, retries long, error string"
+    "throttles long, retries long, server_errors long, error string"
 )
 # Columns the load stage reads. `item` is map<attribute name, AttributeValue JSON>; `dead_reason`
 # is set by earlier stages for items that must not be written; `filtered` marks items dropped
@@ -125,8 +126,8 @@ def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount,
     total.dead = [d for d in total.dead if d.file_key != result.file_key]
     dead = account.dead + mine
     result.dead_lettered = len(dead)
-    result.throttles, result.retries = total.throttles, total.retries
-    total.throttles = total.retries = 0
+    result.throttles, result.retries, result.server_errors = total.throttles, total.retries, total.server_errors
+    total.throttles = total.retries = total.server_errors = 0
     unsent = [d for d in mine if d.error in UNSENT_CODES]
     if unsent and result.error is None:
         result.error = (

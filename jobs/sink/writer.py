@@ -87,6 +87,7 @@ class BatchOutcome:
     dead: list[DeadLetter] = field(default_factory=list)
     throttles: int = 0
     retries: int = 0
+    server_errors: int = 0  # HTTP 5xx answers (retried, so also counted in retries)
 
 
 _QUOTED: dict[str, str] = {}
@@ -176,6 +177,7 @@ class BatchSender:
                         "check the table exists and the job's role may write to it",
                     ) from error
                 outcome.throttles += int(error.throttled)
+                outcome.server_errors += int(error.status >= 500)
                 last_error = f"{error.code}: {error}"
             else:
                 if self.bucket is not None:
@@ -262,6 +264,7 @@ class PartitionWriter:
         self.total.dead.extend(outcome.dead)
         self.total.throttles += outcome.throttles
         self.total.retries += outcome.retries
+        self.total.server_errors += outcome.server_errors
 
     def flush(self) -> None:
         """Send what is buffered and wait until every batch sent so far has finished."""

@@ -3,6 +3,7 @@ JVM), and the mapping, checked against a sample of the source, applied to them."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -11,7 +12,7 @@ from pyspark.sql import functions as F
 from jobs.config import JobConfig
 from jobs.core.item_checks import KeySchema
 from jobs.core.rows import TRAILER_LINE
-from jobs.mapping.compile import CompiledMapping, compile_mapping
+from jobs.mapping.compile import CompiledMapping, compile_mapping, sample_rows
 from jobs.source.sources import Source
 
 ITEM_SCHEMA = "Item map<string,string>"
@@ -62,3 +63,14 @@ def mapped_items(
     """Item rows in the target's shape: the mapping applied to what the source holds."""
     mapping = mapping or compiled_mapping(spark, config, items_from)
     return mapping.transform(read_items(spark, items_from, config, files))
+
+
+def mapped_sample(spark: SparkSession, mapping: CompiledMapping, sample: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The sample as the target would receive it (name -> AttributeValue JSON text); items the
+    mapping filters out or dead-letters are left out."""
+    if mapping.identity:
+        return [
+            {k: json.dumps(v, ensure_ascii=False, separators=(",", ":")) for k, v in item.items()} for item in sample
+        ]
+    rows = mapping.transform(sample_rows(spark, sample)).collect()
+    return [dict(row["item"]) for row in rows if not row["filtered"] and not row["dead_reason"]]

@@ -127,12 +127,11 @@ def apply_incremental_export(config: JobConfig, manifest: str) -> tuple[RunRepor
     report = RunReport.from_files(
         f"{config.run_id}/{CATCH_UP}",
         len(export.files),
-        [*finished.values(), *results],
+        results,
         time.monotonic() - started,
         manifest_item_count=export.summary.item_count,
         skipped=len(finished),
+        previous=finished.values(),
     )
     store.write_report(report)
     return report, export
-
-

@@ -196,7 +196,9 @@ def test_throttles_5xx_and_lost_connections_are_retried_until_the_batch_is_writt
 
     outcome = writer.send(batch)
 
-    assert outcome == BatchOutcome(written=Counter({"AWSDynamoDB/data/a.json.gz": 5}), throttles=2, retries=4)
+    assert outcome == BatchOutcome(
+        written=Counter({"AWSDynamoDB/data/a.json.gz": 5}), throttles=2, retries=4, server_errors=1
+    )
     assert fake.requests == [keys_of(batch)] * 5  # the whole batch each time
     assert fake.table == stored(batch)
     assert asked(writer) == [0, 1, 2, 3]  # backoff grows with each attempt

@@ -1,0 +1,32 @@
+"""Spark's Python worker daemon, with Ctrl-C left to the driver.
+
+A terminal sends Ctrl-C (SIGINT) to the whole foreground process group: the driver, and the
+Python workers that local Spark forks. pyspark's own daemon gives each worker Python's default
+SIGINT handler, so every running task dies with a KeyboardInterrupt traceback in the log and
+the job fails before the driver can stop it in order. Started as ``spark.python.daemon.module``
+(local sessions only, see :func:`jobs.spark.get_spark`), this daemon and its workers ignore
+SIGINT; the driver cancels the tasks, restores the capacity and writes the partial report
+(ADR 0013). SIGTERM and SIGKILL still end them as before.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from pyspark import daemon
+
+_worker_main: Any = getattr(daemon, "worker_main")  # noqa: B009 - not exported in pyspark's stubs
+
+
+def _main_ignoring_sigint(infile: Any, outfile: Any) -> Any:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # pyspark's worker() has just set the default handler
+    return _worker_main(infile, outfile)
+
+
+setattr(daemon, "worker_main", _main_ignoring_sigint)  # noqa: B010 - daemon.worker() looks it up per call
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    manager: Any = daemon.manager
+    manager()

@@ -85,6 +85,16 @@ def has_items(account: AccountSpec, name: str) -> bool:
     return bool(page.get("Count") or page.get("LastEvaluatedKey"))
 
 
+def sample_items(account: AccountSpec, name: str, limit: int = 200) -> list[Item]:
+    """Up to ``limit`` items of a table in wire form: one Scan page (a preflight's sample)."""
+    wire = DynamoWire(account, pool_size=1)
+    try:
+        page = wire.call("Scan", json.dumps({"TableName": name, "Limit": limit}))
+    finally:
+        wire.close()
+    return list(page.get("Items", []))
+
+
 def _scan_segment(wire: DynamoWire, name: str, segment: int, segments: int, select: str | None) -> Iterator[Any]:
     request: dict[str, Any] = {"TableName": name, "Segment": segment, "TotalSegments": segments, "Limit": 1000}
     if select:

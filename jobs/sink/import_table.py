@@ -39,8 +39,9 @@ from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.sink.collisions import collisions_possible, resolve_collisions
 from jobs.sink.load import LOAD_COLUMNS, RESULT_SCHEMA, SPARK_RESULT_SCHEMA, dead_record
+from jobs.sink.preflight import check_target_keys
 from jobs.sink.writer import DeadLetter, as_json, item_body
-from jobs.source.items import compiled_mapping, mapped_items
+from jobs.source.items import compiled_mapping, mapped_items, mapped_sample
 from jobs.spark import spark_failure
 
 log = logging.getLogger(__name__)
@@ -294,6 +295,9 @@ def run_import(config: JobConfig, spark: SparkSession, items_from: Any, ledger: 
                 hint="use target.mode: write to load an existing table, or delete it first",
             )
         mapping = compiled_mapping(spark, config, items_from, definition.key_schema)
+        check_target_keys(
+            definition.key_schema, mapped_sample(spark, mapping, items_from.sample()), config.target_table
+        )
         try:
             items = mapped_items(spark, config, items_from, items_from.files, mapping)
             if collisions_possible(config, definition.key_schema):

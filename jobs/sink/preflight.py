@@ -32,7 +32,7 @@ class SampleShape:
 
     items: int  # mapped items (filtered and dead-lettered sample items are not counted)
     fitting: int  # items that carry every key attribute with the key's type
-    attributes: tuple[tuple[str, str, int], ...]  # (name, type, items that have it), most common first
+    attributes: tuple[tuple[str, str, int], ...]  # (name, type, items that have it), key candidates first
     first_problem: str | None = None
 
 
@@ -60,7 +60,14 @@ def sample_shape(key_schema: KeySchema, mapped: Iterable[dict[str, str]]) -> Sam
             fitting += 1
         elif first_problem is None:
             first_problem = problem[1]
-    ranked = sorted(seen.items(), key=lambda entry: (-entry[1], entry[0]))
+    key_names = {name for name, _kind in key_schema}
+
+    def rank(entry: tuple[tuple[str, str], int]) -> tuple[bool, bool, int, str]:
+        """The target's key names first, then attributes that could be a key (S, N or B in every item)."""
+        (name, kind), count = entry
+        return name not in key_names, not (kind in ("S", "N", "B") and count == items), -count, name
+
+    ranked = sorted(seen.items(), key=rank)
     return SampleShape(items, fitting, tuple((name, kind, n) for (name, kind), n in ranked), first_problem)
 
 

@@ -26,6 +26,7 @@ from jobs.config import JobConfig
 from jobs.core.errors import TerminalError
 from jobs.ledger import LedgerStore
 from jobs.mapping.item import resolve_access
+from jobs.sink.preflight import check_target_keys
 from jobs.source.export import open_export
 from jobs.source.sample import sample_items
 from jobs.streams.follow import CHECKPOINTS, CheckpointStore, Follower, OnResults, StreamReader
@@ -159,8 +160,17 @@ def build_plan(config: JobConfig) -> ReplicationPlan:
         max_attempts=config.replication.max_attempts,
         concurrency=config.replication.concurrency,
     )
-    plan.mapper()  # refuses, naming the entry, what the per-item path cannot evaluate
+    preflight(config, plan)
     return plan
+
+
+def preflight(config: JobConfig, plan: ReplicationPlan) -> None:
+    """The target's key against a sample of the source table as the mapping turns it (ADR 0013)."""
+    mapper = plan.mapper()  # refuses, naming the entry, what the per-item path cannot evaluate
+    sample = tables.sample_items(config.account(config.source_account), config.source_table)
+    mapped = [m.item for m in map(mapper.apply, sample) if not m.filtered and not m.dead_reason]
+    as_text = [{name: json.dumps(value, ensure_ascii=False) for name, value in item.items()} for item in mapped]
+    check_target_keys(plan.key_schema, as_text, config.target_table)
 
 
 def write_plan(config: JobConfig, plan: ReplicationPlan) -> str:
@@ -230,5 +240,3 @@ def run_replication(
         return {**summary, "elapsed_s": round(time.monotonic() - started, 3)}
     finally:
         replicator.close()
-
-

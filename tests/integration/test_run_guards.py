@@ -156,10 +156,13 @@ def test_a_no_op_rerun_changes_no_capacity(local_stack, buckets, spark, source_t
     account = local_stack.account("target")
     _create(account, config.target_table, provisioned=True)
     assert run_guarded(config, spark).success
-    history = load_record(LedgerStore.for_run(config)).history
+    record = load_record(LedgerStore.for_run(config))
+    assert record is not None and record.state == "restored"
+    history = list(record.history)
     rerun = run_guarded(config, spark)
     assert rerun.success and rerun.report.notes == ["nothing to do: 5 files already finished"]
-    assert load_record(LedgerStore.for_run(config)).history == history  # no raise, no restore recorded
+    after = load_record(LedgerStore.for_run(config))
+    assert after is not None and after.history == history  # no raise, no restore recorded
     assert table_capacity.describe(account, config.target_table).base.write == 5
 
 

@@ -246,6 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OneLineLogs(logging.Filter):
+    """Without ``-v``: no tracebacks in the log (the message stays, one line), and none of py4j's
+    report that Ctrl-C interrupted a call to the JVM, which the run itself reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.module == "java_gateway" and record.getMessage().startswith("KeyboardInterrupt"):
+            return False
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -253,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(OneLineLogs())
     for noisy in ("botocore", "urllib3", "py4j", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -19,6 +19,8 @@ MAX_ITEM_BYTES = 400 * 1024
 MAX_NUMBER_DIGITS = 38
 _NUMBER = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$")
 
+# A plain decimal of at most 38 digits is always a valid N: checked without normalizing it.
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 Item = dict[str, Any]
 
 
@@ -76,9 +78,11 @@ def validate_value(value: Any, path: str) -> None:
         if not isinstance(inner, str):
             raise InvalidItemError(f"attribute {path}: S must be a string")
     elif kind == "N":
-        normalize_number(inner, path)
+        plain = isinstance(inner, str) and len(inner) <= 40 and _PLAIN_NUMBER.fullmatch(inner)
+        if not (plain and sum(c.isdigit() for c in inner) <= MAX_NUMBER_DIGITS):
+            normalize_number(inner, f"{path} (N)")
     elif kind == "B":
-        decode_base64(inner, path)
+        decode_base64(inner, f"{path} (B)")
     elif kind in ("BOOL", "NULL"):
         if not isinstance(inner, bool) or (kind == "NULL" and inner is not True):
             raise InvalidItemError(f"attribute {path}: {kind} must be {'true' if kind == 'NULL' else 'a boolean'}")
@@ -105,12 +109,12 @@ def _validate_set(kind: str, inner: Any, path: str) -> None:
     for index, element in enumerate(inner):
         if kind == "SS":
             if not isinstance(element, str):
-                raise InvalidItemError(f"attribute {path}[{index}]: SS elements must be strings")
+                raise InvalidItemError(f"attribute {path}[{index}] (SS): SS elements must be strings")
             canonical: Any = element
         elif kind == "NS":
-            canonical = normalize_number(element, f"{path}[{index}]")
+            canonical = normalize_number(element, f"{path}[{index}] (NS)")
         else:
-            canonical = decode_base64(element, f"{path}[{index}]")
+            canonical = decode_base64(element, f"{path}[{index}] (BS)")
         if canonical in seen:
             raise InvalidItemError(f"attribute {path}: {kind} contains the duplicate {element!r}")
         seen.add(canonical)

@@ -13,6 +13,7 @@ import base64
 import codecs
 import gzip
 import hashlib
+import json
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import pyarrow as pa
 
 from jobs import aws
 from jobs.aws import AccountSpec
+from jobs.core.attrvalue import validate_item
 from jobs.core.errors import ExportFormatError, InvalidItemError
 from jobs.core.rows import TRAILER_LINE
 from jobs.source.ion_format import line_to_json
@@ -146,6 +148,23 @@ def _ion_row(key: str, number: int, line: str) -> tuple[str, int, str | None, st
         return key, number, line, str(exc)  # dead-lettered by the parse step, with this reason
 
 
+def _json_row(key: str, number: int, line: str) -> tuple[str, int, str | None, str | None]:
+    """A DYNAMODB_JSON line, its AttributeValues checked: an unknown type tag, or a malformed N, B
+    or set, gets a reason naming the attribute's path and tag (dead-lettered at the read stage).
+    A line that is not a JSON ``{"Item": {...}}`` record is left to the parse step, which says so."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return key, number, line, None
+    item = record.get("Item") if isinstance(record, dict) else None
+    if isinstance(item, dict):
+        try:
+            validate_item(item)
+        except InvalidItemError as exc:
+            return key, number, line, f"{key} line {number}: {exc}"
+    return key, number, line, None
+
+
 def read_files(batches: Iterator[pa.RecordBatch], settings: ReadSettings) -> Iterator[pa.RecordBatch]:
     """``mapInArrow`` body: rows of (key, item_count, md5) in, export lines out.
 
@@ -160,7 +179,7 @@ def read_files(batches: Iterator[pa.RecordBatch], settings: ReadSettings) -> Ite
             try:
                 ion = settings.output_format == "ION"
                 for number, line in verified_lines(settings, key, count, md5):
-                    rows.append(_ion_row(key, number, line) if ion else (key, number, line, None))
+                    rows.append(_ion_row(key, number, line) if ion else _json_row(key, number, line))
                     if len(rows) >= _EMIT_ROWS:
                         yield _batch(rows)
                         rows = []

@@ -3,6 +3,8 @@ a non-empty target as a decision, a no-op rerun that touches nothing, one run pe
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import json
 import subprocess
 import time
@@ -25,10 +27,13 @@ from jobs.sink.existing_items import START_NAME, NonEmptyTargetError
 from jobs.sink.import_table import IMPORT_POINTER, staging_prefix
 from jobs.sink.preflight import PreflightError
 from jobs.sink.writer import put_items
-from jobs.source.export import request_export
+from jobs.source.export import manifest_uri, request_export
+from jobs.source.export_format import checksum_keys, files_manifest_line, md5_base64
 
 from .conftest import make_config
 from .test_capacity import CLI, _create
+from .test_dead_letters import _dead_letters
+from .test_migration import _damage
 
 ID_KEY = {
     "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
@@ -237,3 +242,47 @@ def test_two_concurrent_runs_of_one_id_one_refuses_nothing_written_twice(
     ]
     assert len(rows) == 7 and sum(r["written"] for r in rows) == 2400  # each file loaded once
     assert tables.count_items(local_stack.account("target"), config.target_table) == 2400
+
+
+def _replace_data_file(local_stack, config: JobConfig, spoil: Any) -> str:
+    """Spoil the largest data file and make the files manifest (and its checksum) agree with it."""
+    client, bucket, files_key, entries, victim = _damage(local_stack, manifest_uri(config), spoil)
+    data = client.get_object(Bucket=bucket, Key=victim.key)["Body"].read()
+    fixed = [dataclasses.replace(e, md5=md5_base64(data)) if e.key == victim.key else e for e in entries]
+    text = ("\n".join(files_manifest_line(e) for e in fixed) + "\n").encode()
+    client.put_object(Bucket=bucket, Key=files_key, Body=text)
+    client.put_object(Bucket=bucket, Key=checksum_keys(files_key)[0], Body=md5_base64(text).encode())
+    return str(victim.key)
+
+
+def test_malformed_attribute_values_are_dead_lettered_at_the_read_stage(
+    local_stack, buckets, spark, source_table, names
+):
+    config = _exported(local_stack, source_table, names, 300)
+    tables.create_table(local_stack.account("target"), config.target_table, datagen.key_schema())
+    bad = {
+        "tag": ({"XX": "1"}, "attribute tag: unknown type 'XX'"),
+        "m": ({"M": {"n": {"N": "12abc"}}}, "attribute m.n (N): '12abc' is not a number"),
+        "ns": ({"NS": ["1", "1.0"]}, "attribute ns: NS contains the duplicate '1.0'"),
+        "b": ({"B": "not base64!"}, "attribute b (B): 'not base64!' is not valid base64"),
+    }
+
+    def spoil(data: bytes) -> bytes:
+        lines = gzip.decompress(data).decode().splitlines()
+        for number, (name, (value, _reason)) in enumerate(bad.items()):
+            record = json.loads(lines[number])
+            record["Item"][name] = value
+            lines[number] = json.dumps(record)
+        return gzip.compress(("\n".join(lines) + "\n").encode())
+
+    victim = _replace_data_file(local_stack, config, spoil)
+    report = run_migration(config, spark)
+    assert (report.items_read, report.items_written, report.items_dead_lettered) == (300, 296, 4)
+    assert report.reconciled and not report.success
+    letters = sorted(_dead_letters(local_stack, config), key=lambda d: d["line"])
+    assert [(d["line"], d["stage"], d["error"]) for d in letters] == [
+        (n, "read", "InvalidExportLine") for n in (1, 2, 3, 4)
+    ]
+    for letter, (_name, (_value, reason)) in zip(letters, bad.items(), strict=True):
+        assert letter["reason"].startswith(f"{victim} line {letter['line']}: {reason}"), letter["reason"]
+    assert tables.count_items(local_stack.account("target"), config.target_table) == 296

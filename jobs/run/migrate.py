@@ -179,6 +179,22 @@ class GuardedRun:
         return self.report.success and self.capacity_restored and not self.interrupted
 
 
+# Spark kills a Python worker this long after its task was cancelled (spark.python.task.killTimeout)
+PYTHON_KILL_TIMEOUT_S = 2.0
+
+
+def _wait_for_tasks(spark: SparkSession, timeout_s: float = 60.0) -> None:
+    """After a cancel: until no stage is active, then until a worker still finishing its file (and
+    writing its ledger row) has been killed, so the partial report and the restore come after the
+    last write."""
+    deadline = time.monotonic() + timeout_s
+    with contextlib.suppress(Exception):  # the gateway may have been interrupted mid-call
+        tracker = spark.sparkContext.statusTracker()
+        while tracker.getActiveStageIds() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    time.sleep(PYTHON_KILL_TIMEOUT_S + 1.0)
+
+
 def _interrupted_report(config: JobConfig, prepared: PreparedRun) -> RunReport:
     """The partial report after Ctrl-C or SIGTERM: the files the ledger shows finished so far."""
     now_finished = prepared.store.finished_files()
@@ -225,9 +241,11 @@ def _guarded_load(config: JobConfig, spark: SparkSession, prepared: PreparedRun 
                     report = run_import(config, spark, open_source(config), LedgerStore.for_run(config))
                 else:
                     report = load_prepared(config, spark, prepared)
-            except BaseException:
+            except BaseException as stopped:
                 with contextlib.suppress(Exception):  # stop the writers before capacity is lowered
                     spark.sparkContext.cancelAllJobs()
+                if isinstance(stopped, KeyboardInterrupt):
+                    _wait_for_tasks(spark)
                 raise
     except KeyboardInterrupt:
         if prepared is None:

@@ -17,15 +17,14 @@ from jobs.aws import tables
 from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
-from jobs.core.errors import MigrationError
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.ledger import FileResult, LedgerStore, RunReport
-from jobs.sink.collisions import collisions_possible, resolve_collisions
-from jobs.sink.import_table import run_import
+from jobs.run.import_run import run_import
+from jobs.run.shape import target_items
 from jobs.sink.load import load_items
-from jobs.source.items import compiled_mapping, mapped_items
+from jobs.source.items import compiled_mapping
 from jobs.source.sources import open_source
-from jobs.spark import spark_failure
+from jobs.spark import spark_errors
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +55,13 @@ def progress_monitor(
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
     started = time.monotonic()
-    items_from = open_source(config)
-    if config.target_mode == "import":
-        return run_import(config, spark, items_from, LedgerStore.for_run(config))
-    key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, items_from, key_schema)
-    store = LedgerStore.for_run(config)
+    sink = config.sink
+    items_from = open_source(config.source)
+    store = LedgerStore.at(sink.run)
+    if sink.mode == "import":
+        return run_import(config, spark, items_from, store)
+    key_schema = tables.key_schema(sink.table.account, sink.table.name)
+    mapping = compiled_mapping(spark, config.mapping, items_from, key_schema)
     finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
     log.info(
@@ -76,16 +76,10 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
     if todo:
-        try:
-            items = mapped_items(spark, config, items_from, todo, mapping)
-            if collisions_possible(config, key_schema):
-                items = resolve_collisions(items, config, key_schema)
+        with spark_errors():
+            items = target_items(spark, config, items_from, todo, mapping, key_schema)
             with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
-                results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
-        except MigrationError:
-            raise
-        except Exception as exc:  # Spark wraps task failures; surface our own message
-            raise spark_failure(exc) from exc
+                results = load_items(items, sink, key_schema, budget.units_per_s, monitor.address)
     report = RunReport.from_files(
         config.run_id,
         len(items_from.files),

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pyspark.sql import SparkSession
 
 from jobs.core.errors import MigrationError, TerminalError
+from jobs.core.signals import Terminated
 
 
 def _default_master() -> str:
@@ -51,6 +54,19 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
 
 
 _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")
+
+
+@contextmanager
+def spark_errors() -> Iterator[None]:
+    """Around Spark actions: our own errors pass as they are, Spark's wrapped ones are told plainly."""
+    try:
+        yield
+    except MigrationError:
+        raise
+    except Exception as exc:  # Spark wraps task failures; surface our own message
+        if "KeyboardInterrupt" in str(exc):  # Ctrl-C that reached a Python worker (ADR 0013)
+            raise Terminated("a Spark task was interrupted") from None
+        raise spark_failure(exc) from exc
 
 
 def spark_failure(exc: Exception) -> MigrationError:

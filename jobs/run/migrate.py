@@ -18,21 +18,20 @@ from jobs.aws import tables
 from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
-from jobs.core.errors import MigrationError
 from jobs.core.item_checks import KeySchema
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
-from jobs.core.signals import Terminated, signals_as_interrupts, signals_deferred
+from jobs.core.signals import signals_as_interrupts, signals_deferred
 from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.mapping.compile import CompiledMapping
+from jobs.run.import_run import run_import
 from jobs.run.lease import DEFAULT_TTL_S, RunLease
-from jobs.sink.collisions import collisions_possible, resolve_collisions
+from jobs.run.shape import target_items
 from jobs.sink.existing_items import START_NAME, decide_existing_items
-from jobs.sink.import_table import run_import
 from jobs.sink.load import load_items
 from jobs.sink.preflight import check_target_keys
-from jobs.source.items import compiled_mapping, mapped_items, mapped_sample
+from jobs.source.items import compiled_mapping, mapped_sample
 from jobs.source.sources import Source, open_source
-from jobs.spark import spark_failure
+from jobs.spark import spark_errors
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +96,9 @@ def prepare_run(config: JobConfig, spark: SparkSession) -> PreparedRun:
     target's key against the mapped sample, the decision on a non-empty target. Writes nothing to
     the target; a no-op rerun (every unit finished) stops after the ledger."""
     started = time.monotonic()
-    items_from = open_source(config)
-    store = LedgerStore.for_run(config)
+    sink = config.sink
+    items_from = open_source(config.source)
+    store = LedgerStore.at(sink.run)
     finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
     log.info(
@@ -112,15 +112,10 @@ def prepare_run(config: JobConfig, spark: SparkSession) -> PreparedRun:
     prepared = PreparedRun(items_from, store, finished, todo, started, start=store.get_json(START_NAME) or {})
     if not todo:
         return prepared
-    target = config.account(config.target_account)
-    prepared.key_schema = tables.key_schema(target, config.target_table)
-    prepared.mapping = compiled_mapping(spark, config, items_from, prepared.key_schema)
-    check_target_keys(
-        prepared.key_schema, mapped_sample(spark, prepared.mapping, items_from.sample()), config.target_table
-    )
-    prepared.start = decide_existing_items(
-        store, target, config.target_table, config.existing_items, config.run_id, resumed=bool(finished)
-    )
+    prepared.key_schema = tables.key_schema(sink.table.account, sink.table.name)
+    prepared.mapping = compiled_mapping(spark, config.mapping, items_from, prepared.key_schema)
+    check_target_keys(prepared.key_schema, mapped_sample(spark, prepared.mapping, items_from.sample()), sink.table.name)
+    prepared.start = decide_existing_items(store, sink, resumed=bool(finished))
     return prepared
 
 
@@ -129,19 +124,13 @@ def load_prepared(config: JobConfig, spark: SparkSession, prepared: PreparedRun)
     budget = write_budget_now(config)
     log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
-    key_schema, items_from = prepared.key_schema, prepared.items_from
-    try:
-        items = mapped_items(spark, config, items_from, prepared.todo, prepared.mapping)
-        if collisions_possible(config, key_schema):
-            items = resolve_collisions(items, config, key_schema)
-        with progress_monitor(spark, config, prepared.todo, items_from.approximate_items(prepared.todo)) as monitor:
-            results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
-    except MigrationError:
-        raise
-    except Exception as exc:  # Spark wraps task failures; surface our own message
-        if interrupted_task(exc):
-            raise Terminated("a Spark task was interrupted") from None
-        raise spark_failure(exc) from exc
+    key_schema, items_from, todo, mapping = prepared.key_schema, prepared.items_from, prepared.todo, prepared.mapping
+    if mapping is None:
+        raise ValueError("load_prepared needs a run that prepare_run found work for")
+    with spark_errors():
+        items = target_items(spark, config, items_from, todo, mapping, key_schema)
+        with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
+            results = load_items(items, config.sink, key_schema, budget.units_per_s, monitor.address)
     report = prepared.report(config, results)
     report.write_units_per_s, report.write_budget_source = budget.units_per_s, budget.source
     prepared.store.write_report(report)
@@ -150,19 +139,14 @@ def load_prepared(config: JobConfig, spark: SparkSession, prepared: PreparedRun)
 
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
-    if config.target_mode == "import":
-        return run_import(config, spark, open_source(config), LedgerStore.for_run(config))
+    if config.sink.mode == "import":
+        return run_import(config, spark, open_source(config.source), LedgerStore.at(config.sink.run))
     prepared = prepare_run(config, spark)
     if not prepared.todo:
         report = prepared.report(config, [])
         prepared.store.write_report(report)
         return report
     return load_prepared(config, spark, prepared)
-
-
-def interrupted_task(exc: BaseException) -> bool:
-    """A Spark failure that is really Ctrl-C reaching a Python worker."""
-    return "KeyboardInterrupt" in str(exc)
 
 
 @dataclass
@@ -219,9 +203,9 @@ def run_guarded(config: JobConfig, spark: SparkSession, lease_ttl_s: float = DEF
     """
     with (
         signals_as_interrupts((signal.SIGINT, signal.SIGTERM)),
-        RunLease(LedgerStore.for_run(config), config.run_id, lease_ttl_s) as lease,
+        RunLease(LedgerStore.at(config.sink.run), config.run_id, lease_ttl_s) as lease,
     ):
-        if config.target_mode == "import":
+        if config.sink.mode == "import":
             return _guarded_load(config, spark, None, lease)
         prepared = prepare_run(config, spark)
         if not prepared.todo:
@@ -238,7 +222,7 @@ def _guarded_load(config: JobConfig, spark: SparkSession, prepared: PreparedRun 
         with guard:
             try:
                 if prepared is None:
-                    report = run_import(config, spark, open_source(config), LedgerStore.for_run(config))
+                    report = run_import(config, spark, open_source(config.source), LedgerStore.at(config.sink.run))
                 else:
                     report = load_prepared(config, spark, prepared)
             except BaseException as stopped:

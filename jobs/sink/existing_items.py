@@ -12,7 +12,8 @@ import logging
 import time
 from typing import Any
 
-from jobs.aws import AccountSpec, tables
+from jobs.aws import tables
+from jobs.config import SinkSettings
 from jobs.core.errors import TerminalError
 from jobs.ledger import LedgerStore
 
@@ -25,20 +26,19 @@ class NonEmptyTargetError(TerminalError):
     """The target already holds items at the first start of a run id, and the config says refuse."""
 
 
-def decide_existing_items(
-    store: LedgerStore, account: AccountSpec, table: str, choice: str, run_id: str, resumed: bool
-) -> dict[str, Any]:
+def decide_existing_items(store: LedgerStore, sink: SinkSettings, resumed: bool) -> dict[str, Any]:
     """The run id's start record: the recorded one on a resume, else a new one after the check.
 
     ``resumed``: the run id already has finished units in its ledger (a run started before the
     start record existed); its target is not probed.
     """
+    table, choice, run_id = sink.table.name, sink.existing_items, sink.run.run_id
     recorded = store.get_json(START_NAME)
     if recorded is not None:
         return recorded
     had_items: bool | None = None
     if not resumed:
-        had_items = tables.has_items(account, table)
+        had_items = tables.has_items(sink.table.account, table)
         if had_items and choice == "refuse":
             raise NonEmptyTargetError(
                 f"target table {table!r} already holds items, and this is the first start of run {run_id}; "

@@ -51,7 +51,7 @@ PK_AS_NUMBER = {
 def _exported(local_stack, source_table, names, items: int, **sections: Any) -> JobConfig:
     source = source_table(list(datagen.make_items(items)))
     config = make_config(local_stack, source, names("tgt"), names("run"), **sections)
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     return config
 
 
@@ -108,7 +108,7 @@ def test_preflight_for_the_import_sink(local_stack, buckets, spark, source_table
     with pytest.raises(PreflightError, match=r"target key:    id S \(HASH\)"):
         run_migration(config, spark)
     assert _run_objects(config, "ledger/") == [] and _run_objects(config, IMPORT_POINTER) == []
-    bucket, prefix = staging_prefix(config)
+    bucket, prefix = staging_prefix(config.sink)
     assert (
         aws.client(local_stack.account("target"), "s3").list_objects_v2(Bucket=bucket, Prefix=prefix)["KeyCount"] == 0
     )
@@ -212,7 +212,7 @@ def test_two_concurrent_runs_of_one_id_one_refuses_nothing_written_twice(
     doc["write"] = {"concurrency": 2, "max_write_units_per_s": 600}  # about 4 s of writing
     doc["source"]["export"]["local_segments"] = 6
     config = parse_config(doc)
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), config.target_table, datagen.key_schema())
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc))
@@ -246,7 +246,7 @@ def test_two_concurrent_runs_of_one_id_one_refuses_nothing_written_twice(
 
 def _replace_data_file(local_stack, config: JobConfig, spoil: Any) -> str:
     """Spoil the largest data file and make the files manifest (and its checksum) agree with it."""
-    client, bucket, files_key, entries, victim = _damage(local_stack, manifest_uri(config), spoil)
+    client, bucket, files_key, entries, victim = _damage(local_stack, manifest_uri(config.source), spoil)
     data = client.get_object(Bucket=bucket, Key=victim.key)["Body"].read()
     fixed = [dataclasses.replace(e, md5=md5_base64(data)) if e.key == victim.key else e for e in entries]
     text = ("\n".join(files_manifest_line(e) for e in fixed) + "\n").encode()

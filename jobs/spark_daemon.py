@@ -5,8 +5,10 @@ Python workers that local Spark forks. pyspark's own daemon gives each worker Py
 SIGINT handler, so every running task dies with a KeyboardInterrupt traceback in the log and
 the job fails before the driver can stop it in order. Started as ``spark.python.daemon.module``
 (local sessions only, see :func:`jobs.spark.get_spark`), this daemon and its workers ignore
-SIGINT; the driver cancels the tasks, restores the capacity and writes the partial report
-(ADR 0013). SIGTERM and SIGKILL still end them as before.
+SIGINT as an exception: SIGINT only asks the running task to stop after its current batch
+(:func:`jobs.core.signals.request_stop`); the load stage then ends its partition quietly with the
+files it finished, and the driver restores the capacity and writes the partial report (ADR 0013).
+SIGTERM and SIGKILL still end them as before.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any
 
 from pyspark import daemon
 
+from jobs.core.signals import clear_stop, request_stop
+
 _worker_main: Any = getattr(daemon, "worker_main")  # noqa: B009 - not exported in pyspark's stubs
 
 
 def _main_ignoring_sigint(infile: Any, outfile: Any) -> Any:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # pyspark's worker() has just set the default handler
+    clear_stop()  # a reused worker: each task starts afresh
+    signal.signal(signal.SIGINT, request_stop)  # pyspark's worker() has just set the default handler
     return _worker_main(infile, outfile)
 
 

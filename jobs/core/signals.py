@@ -34,6 +34,22 @@ def _handling(numbers: tuple[signal.Signals, ...], handler: Handler) -> Iterator
             signal.signal(number, before)
 
 
+_stop = threading.Event()
+
+
+def request_stop(_signum: int = 0, _frame: FrameType | None = None) -> None:
+    """Ask the task running in this process (a Spark Python worker) to stop after its current batch."""
+    _stop.set()
+
+
+def clear_stop() -> None:
+    _stop.clear()
+
+
+def stop_requested() -> bool:
+    return _stop.is_set()
+
+
 def _terminate(signum: int, _frame: FrameType | None) -> None:
     raise Terminated(f"signal {signal.Signals(signum).name}")
 

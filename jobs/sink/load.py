@@ -21,6 +21,7 @@ from jobs.core.item_checks import KeySchema, item_problem
 from jobs.core.progress import ProgressAddress
 from jobs.core.rate import per_task_rate
 from jobs.core.rows import TRAILER_LINE
+from jobs.core.signals import stop_requested
 from jobs.ledger import FileResult, LedgerStore
 from jobs.sink.digests import DigestBuilder, DigestSettings, to_ipc
 from jobs.sink.writer import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
@@ -77,10 +78,14 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
     writer = PartitionWriter(settings.writer)
     files: dict[str, _FileAccount] = {}
     finished: list[FileResult] = []
+    stopped = False
     try:
         for batch in batches:
             columns = {name: batch.column(name).to_pylist() for name in LOAD_COLUMNS}
             for index, file_key in enumerate(columns["file_key"]):
+                stopped = stop_requested()  # Ctrl-C: end the partition with the files finished so far
+                if stopped:
+                    break
                 account = files.get(file_key)
                 if account is None:
                     account = files[file_key] = _FileAccount(file_key, settings.digests)
@@ -107,10 +112,12 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
                             )
                     else:
                         account.dead.append(DeadLetter(file_key, line_no, "write", *problem, as_json(body)))
+            if stopped:
+                break
         writer.flush()
     finally:
         writer.close()
-    if files:
+    if files and not stopped:
         raise RuntimeError(f"rows of {sorted(files)} arrived without their trailer; partition order was lost")
     rows = [asdict(r) for r in finished]
     yield pa.RecordBatch.from_pylist(rows, schema=RESULT_SCHEMA)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
+import zlib
 from typing import Any
 
 from jobs import aws
@@ -15,6 +17,8 @@ from jobs.aws import AccountSpec
 from jobs.mapping.inventory import parse_lines
 from jobs.source.ion_format import line_to_item
 from jobs.source.manifests import LoadedExport
+
+log = logging.getLogger(__name__)
 
 
 def sample_lines(account: AccountSpec, export: LoadedExport, limit: int = 1000) -> list[tuple[str, int, str]]:
@@ -25,11 +29,18 @@ def sample_lines(account: AccountSpec, export: LoadedExport, limit: int = 1000) 
     per_file = max(1, -(-limit // max(1, len(files))))
     for entry in files:
         body = s3.get_object(Bucket=export.bucket, Key=entry.key)["Body"]
-        with gzip.GzipFile(fileobj=body) as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
-            for number, line in enumerate(text, start=1):
-                out.append((entry.key, number, line.rstrip("\n")))
-                if number >= per_file or len(out) >= limit:
-                    break
+        lines: list[tuple[str, int, str]] = []
+        try:
+            with gzip.GzipFile(fileobj=body) as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
+                for number, line in enumerate(text, start=1):
+                    lines.append((entry.key, number, line.rstrip("\n")))
+                    if number >= per_file or len(out) + len(lines) >= limit:
+                        break
+        except (EOFError, OSError, zlib.error, UnicodeDecodeError) as exc:
+            # a damaged file contributes nothing to the sample; the read stage names it in the report
+            log.warning("sample: skipping s3://%s/%s (%s)", export.bucket, entry.key, exc)
+            continue
+        out += lines
         if len(out) >= limit:
             break
     return out

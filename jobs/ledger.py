@@ -70,6 +70,7 @@ class RunReport:
     target_import: dict[str, Any] | None = None  # target.mode import: ImportTable's own counts
     write_units_per_s: float | None = None  # the writer's global budget (None: no limit)
     write_budget_source: str = ""
+    load_path: str = ""  # "direct" (plain copy, ADR 0014) or "spark"; empty when nothing was loaded
 
     @classmethod
     def from_files(

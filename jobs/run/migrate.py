@@ -21,10 +21,11 @@ from jobs.core.errors import MigrationError
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.sink.collisions import collisions_possible, resolve_collisions
+from jobs.sink.direct import DIRECT, copy_export, load_path
 from jobs.sink.import_table import run_import
 from jobs.sink.load import load_items
 from jobs.source.items import compiled_mapping, mapped_items
-from jobs.source.sources import open_source
+from jobs.source.sources import ExportSource, open_source
 from jobs.spark import spark_failure
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,20 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     budget = write_budget_now(config)
     log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
+    path = load_path(config, items_from, key_schema) if todo else ""
     if todo:
+        log.info("load path: %s", path)
         try:
-            items = mapped_items(spark, config, items_from, todo, mapping)
-            if collisions_possible(config, key_schema):
-                items = resolve_collisions(items, config, key_schema)
             with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
-                results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
+                if path == DIRECT and isinstance(items_from, ExportSource):  # direct is for exports only
+                    results = copy_export(
+                        spark, config, items_from, todo, key_schema, budget.units_per_s, monitor.address
+                    )
+                else:
+                    items = mapped_items(spark, config, items_from, todo, mapping)
+                    if collisions_possible(config, key_schema):
+                        items = resolve_collisions(items, config, key_schema)
+                    results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
         except MigrationError:
             raise
         except Exception as exc:  # Spark wraps task failures; surface our own message
@@ -95,6 +103,7 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         skipped=len(items_from.files) - len(todo),
     )
     report.write_units_per_s, report.write_budget_source = budget.units_per_s, budget.source
+    report.load_path = path
     store.write_report(report)
     return report
 

@@ -68,9 +68,7 @@ def load_path(config: JobConfig, items_from: Source, key_schema: KeySchema) -> s
     if why_not is None:
         return DIRECT
     if wanted == DIRECT:
-        raise ConfigError(
-            f"write.path is 'direct' but {why_not}", hint="remove write.path (auto) or set it to 'spark'"
-        )
+        raise ConfigError(f"write.path is 'direct' but {why_not}", hint="remove write.path (auto) or set it to 'spark'")
     log.info("load path: spark (%s)", why_not)
     return SPARK
 

@@ -24,6 +24,11 @@ class WriteSection(Section):
     capacity_fraction: Annotated[Number, Field(gt=0, le=1), Says("must be in (0, 1]")] = Field(
         0.8, description="share of the target's capacity in force the writer may use"
     )
+    digests: StrictBool = Field(
+        True,
+        description="store each finished file's item digests so `validate` need not re-read the source; "
+        "false saves their CPU (about half of a plain copy's), and `validate` then reads the source again",
+    )
     path: Literal["auto", "direct", "spark"] = Field(
         "auto",
         description="load path: auto takes 'direct' for a plain copy of an export (no mapping, key unchanged), "
@@ -38,6 +43,7 @@ class WriteSection(Section):
             max_write_units_per_s=self.max_write_units_per_s,
             capacity_fraction=self.capacity_fraction,
             path=self.path,
+            digests=self.digests,
         )
 
 

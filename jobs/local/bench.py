@@ -36,6 +36,7 @@ from jobs.local import bench_peers as peers
 from jobs.local import demo, stack
 from jobs.local.bench_cpu import CpuMeter, load_average
 from jobs.local.bench_memory import KEYS, bench_item, memory_yardstick, timed, validation_timing
+from jobs.local.bench_stages import stage_costs
 from jobs.local.datagen import export_shaped_item
 from jobs.run.migrate import run_migration
 from jobs.sink.writer import put_items
@@ -266,10 +267,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def render_stages(costs: dict[str, float]) -> str:
+    lines = ["load stages, CPU of one process, us per export-shaped item (jobs.local.bench_stages):"]
+    lines += [f"  {name:<58}{value:>8.2f}" for name, value in costs.items()]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     say(QUIET.removeprefix("[bench] ") + f"; load average now {load_average()}")
-    print(render(run_bench(args)))
+    stages = render_stages(stage_costs(500 if args.check else 20_000))
+    say(stages)
+    print(stages + "\n\n" + render(run_bench(args)))
     return 0
 
 

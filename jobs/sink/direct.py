@@ -99,8 +99,15 @@ def record_item(line: str) -> tuple[dict[str, Any], str] | None:
     return item, json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
-def _canonical_of(item: dict[str, Any]) -> dict[str, str]:
-    return {name: canonical_value(value, name) for name, value in item.items()}
+def canonical_of(item: dict[str, Any], names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Attribute name -> canonical text, of every attribute or of ``names`` only."""
+    if names is None:
+        return {name: canonical_value(value, name) for name, value in item.items()}
+    return {name: canonical_value(item[name], name) for name in names if name in item}
+
+
+def _given(canonical: dict[str, str]) -> dict[str, str]:
+    return canonical
 
 
 def _bad_line(file_key: str, line_no: int, reason: str, line: str) -> DeadLetter:
@@ -130,9 +137,11 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
                 account.dead.append(_bad_line(data_file.key, line_no, reason, line))
                 continue
             item, body = parsed
-            keys = {name: json.dumps(item[name]) for name in key_names if name in item}
+            # The key check reads the key attributes' canonical texts, which the digests need anyway.
+            canonical = canonical_of(item) if account.digests is not None else canonical_of(item, key_names)
+            keys = {name: canonical[name] for name in key_names if name in canonical}
             entry = Entry(data_file.key, line_no, body)
-            take_item(writer, account, load.key_schema, entry, keys, partial(_canonical_of, item))
+            take_item(writer, account, load.key_schema, entry, keys, partial(_given, canonical))
     except ExportFormatError as exc:
         error = str(exc)  # raised before the first line: nothing of the file was counted or sent
     return finish_file(writer, load.ledger, account, error)

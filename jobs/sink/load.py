@@ -197,7 +197,7 @@ def load_settings(
         ),
         ledger=LedgerStore.for_run(config),
         key_schema=key_schema,
-        digests=DigestSettings(tuple(n for n, _t in key_schema)),
+        digests=DigestSettings(tuple(n for n, _t in key_schema)) if write.digests else None,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pyspark.sql import SparkSession
 
@@ -49,6 +51,17 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
 
 
 _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")
+
+
+@contextmanager
+def spark_errors() -> Iterator[None]:
+    """Around Spark actions: our own errors pass as they are, Spark's wrapped ones are told plainly."""
+    try:
+        yield
+    except MigrationError:
+        raise
+    except Exception as exc:  # Spark wraps task failures; surface our own message
+        raise spark_failure(exc) from exc
 
 
 def spark_failure(exc: Exception) -> MigrationError:

@@ -89,7 +89,7 @@ def prepare(running: stack.Stack, shape: str, count: int, output: Path) -> Prepa
     tables.create_table(running.account("source"), source, KEYS)
     put_items(running.account("source"), source, (SHAPES[shape](i) for i in range(count)))
     doc = demo.demo_config(running, source, f"bench-{shape}-warm", f"bench-{shape}-warm")
-    export = request_export(parse_config(doc), lambda _m: None)
+    export = request_export(parse_config(doc).source, lambda _m: None)
     doc["source"]["export"]["manifest"] = export.manifest_uri
     items = peers.export_items(running.account("target"), export.manifest_uri)
     describe = {"Table": tables.describe(running.account("source"), source)}

@@ -114,7 +114,7 @@ def memory_yardstick(
         }
         mem_doc["source"]["export"]["local_segments"] = max(8, size // 40_000)
         config = parse_config(mem_doc)
-        request_export(config, lambda _m: None)
+        request_export(config.source, lambda _m: None)
         tables.create_table(running.account("target"), config.target_table, KEYS)
         with PeakRss() as jvm:
             seconds, report = timed(partial(run_migration, config, spark))

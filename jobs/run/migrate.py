@@ -17,16 +17,15 @@ from jobs.aws import tables
 from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
-from jobs.core.errors import MigrationError
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.ledger import FileResult, LedgerStore, RunReport
-from jobs.sink.collisions import collisions_possible, resolve_collisions
+from jobs.run.import_run import run_import
+from jobs.run.shape import target_items
 from jobs.sink.direct import DIRECT, copy_export, load_path
-from jobs.sink.import_table import run_import
 from jobs.sink.load import load_items
-from jobs.source.items import compiled_mapping, mapped_items
+from jobs.source.items import compiled_mapping
 from jobs.source.sources import ExportSource, open_source
-from jobs.spark import spark_failure
+from jobs.spark import spark_errors
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +56,13 @@ def progress_monitor(
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
     started = time.monotonic()
-    items_from = open_source(config)
-    if config.target_mode == "import":
-        return run_import(config, spark, items_from, LedgerStore.for_run(config))
-    key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, items_from, key_schema)
-    store = LedgerStore.for_run(config)
+    sink = config.sink
+    items_from = open_source(config.source)
+    store = LedgerStore.at(sink.run)
+    if sink.mode == "import":
+        return run_import(config, spark, items_from, store)
+    key_schema = tables.key_schema(sink.table.account, sink.table.name)
+    mapping = compiled_mapping(spark, config.mapping, items_from, key_schema)
     finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
     log.info(
@@ -76,24 +76,17 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     budget = write_budget_now(config)
     log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
-    path = load_path(config, items_from, key_schema) if todo else ""
+    path = load_path(sink, config.mapping, items_from, key_schema) if todo else ""
     if todo:
         log.info("load path: %s", path)
-        try:
-            with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
-                if path == DIRECT and isinstance(items_from, ExportSource):  # direct is for exports only
-                    results = copy_export(
-                        spark, config, items_from, todo, key_schema, budget.units_per_s, monitor.address
-                    )
-                else:
-                    items = mapped_items(spark, config, items_from, todo, mapping)
-                    if collisions_possible(config, key_schema):
-                        items = resolve_collisions(items, config, key_schema)
-                    results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
-        except MigrationError:
-            raise
-        except Exception as exc:  # Spark wraps task failures; surface our own message
-            raise spark_failure(exc) from exc
+        with spark_errors(), progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
+            if path == DIRECT and isinstance(items_from, ExportSource):  # direct is for exports only
+                results = copy_export(
+                    spark, sink, items_from, todo, key_schema, budget.units_per_s, monitor.address, config.partitions
+                )
+            else:
+                items = target_items(spark, config, items_from, todo, mapping, key_schema)
+                results = load_items(items, sink, key_schema, budget.units_per_s, monitor.address)
     report = RunReport.from_files(
         config.run_id,
         len(items_from.files),

@@ -61,9 +61,9 @@ class PlanReport:
 
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
-    items_from = open_source(config)
+    items_from = open_source(config.source)
     sample = items_from.sample(sample_limit)
-    mapping = compiled_mapping(spark, config, items_from)
+    mapping = compiled_mapping(spark, config.mapping, items_from)
     rows = mapping.transform(sample_rows(spark, sample)).collect()
     try:
         key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
@@ -182,5 +182,3 @@ def render(report: PlanReport) -> str:
     for pair in report.before_after:
         lines += ["  before: " + brief(pair["before"]), "  after:  " + brief(pair["after"])]
     return "\n".join(lines)
-
-

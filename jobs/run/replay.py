@@ -53,9 +53,9 @@ def _records(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
 def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
     store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
-    items_from = open_source(config)
+    items_from = open_source(config.source)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, items_from, key_schema)
+    mapping = compiled_mapping(spark, config.mapping, items_from, key_schema)
     finished = store.finished_files()
     outcome = ReplayReport()
     listed = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=store.prefix + "dead-letters/")
@@ -143,5 +143,3 @@ def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int | N
     )
     store.write_report(report)
     return report
-
-

@@ -20,12 +20,13 @@ from typing import Any
 import pyarrow as pa
 from pyspark.sql import SparkSession
 
-from jobs.config import JobConfig
+from jobs.config import SinkSettings
 from jobs.core.canonical import canonical_value
 from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError
 from jobs.core.item_checks import KeySchema
 from jobs.core.progress import ProgressAddress
 from jobs.ledger import FileResult
+from jobs.mapping.spec import MappingSpec
 from jobs.sink.collisions import collisions_possible
 from jobs.sink.load import (
     RESULT_SCHEMA,
@@ -56,15 +57,15 @@ class DirectSettings:
     load: LoadSettings
 
 
-def load_path(config: JobConfig, items_from: Source, key_schema: KeySchema) -> str:
+def load_path(sink: SinkSettings, mapping: MappingSpec, items_from: Source, key_schema: KeySchema) -> str:
     """``direct`` for a plain copy of an export (no mapping, key unchanged), else ``spark``.
 
     ``write.path`` forces one: ``spark`` always can; ``direct`` fails when the run is not a plain copy.
     """
-    wanted = config.write.path
+    wanted = sink.write.path
     if wanted == SPARK:
         return SPARK
-    why_not = _not_plain_copy(config, items_from, key_schema)
+    why_not = _not_plain_copy(sink, mapping, items_from, key_schema)
     if why_not is None:
         return DIRECT
     if wanted == DIRECT:
@@ -73,12 +74,12 @@ def load_path(config: JobConfig, items_from: Source, key_schema: KeySchema) -> s
     return SPARK
 
 
-def _not_plain_copy(config: JobConfig, items_from: Source, key_schema: KeySchema) -> str | None:
+def _not_plain_copy(sink: SinkSettings, mapping: MappingSpec, items_from: Source, key_schema: KeySchema) -> str | None:
     if not isinstance(items_from, ExportSource):
         return "the source is not an export"
-    if not config.mapping.empty:
+    if not mapping.empty:
         return "the job has a mapping"
-    if collisions_possible(config, key_schema):
+    if collisions_possible(mapping, sink.source, key_schema):
         return "the source's key schema is not known to equal the target's, so keys could collide"
     return None
 
@@ -163,18 +164,19 @@ def copy_rows(batches: Iterator[pa.RecordBatch], settings: DirectSettings) -> It
 
 def copy_export(
     spark: SparkSession,
-    config: JobConfig,
+    sink: SinkSettings,
     items_from: ExportSource,
     files: list[DataFile],
     key_schema: KeySchema,
     write_units_per_s: float | None,
     progress: ProgressAddress | None = None,
+    partitions: int | None = None,
 ) -> list[FileResult]:
     """Copy the export's ``files`` to the target, one Spark task per file (or per slice of files)."""
-    frame = items_from.files_frame(spark, files, config.partitions)
+    frame = items_from.files_frame(spark, files, partitions)
     concurrent_tasks = min(frame.rdd.getNumPartitions(), spark.sparkContext.defaultParallelism)
     settings = DirectSettings(
-        items_from.read_settings, load_settings(config, key_schema, write_units_per_s, concurrent_tasks, progress)
+        items_from.read_settings, load_settings(sink, key_schema, write_units_per_s, concurrent_tasks, progress)
     )
     results = frame.mapInArrow(partial(copy_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]

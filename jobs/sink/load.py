@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 from pyspark.sql import DataFrame
 
-from jobs.config import JobConfig
+from jobs.config import SinkSettings
 from jobs.core.canonical import canonical_wire
 from jobs.core.item_checks import KeySchema, item_problem
 from jobs.core.progress import ProgressAddress
@@ -176,18 +176,18 @@ def finish_file(writer: PartitionWriter, ledger: LedgerStore, account: FileAccou
 
 
 def load_settings(
-    config: JobConfig,
+    sink: SinkSettings,
     key_schema: KeySchema,
     write_units_per_s: float | None,
     concurrent_tasks: int,
     progress: ProgressAddress | None = None,
 ) -> LoadSettings:
     """What every load task needs, with its share of the global write budget."""
-    write = config.write
+    write = sink.write
     return LoadSettings(
         writer=WriterSettings(
-            account=config.account(config.target_account),
-            table=config.target_table,
+            account=sink.table.account,
+            table=sink.table.name,
             key_names=tuple(n for n, _t in key_schema),
             concurrency=write.concurrency,
             batch_size=write.batch_size,
@@ -195,7 +195,7 @@ def load_settings(
             write_units_per_s=per_task_rate(write_units_per_s, concurrent_tasks),
             progress=progress,
         ),
-        ledger=LedgerStore.for_run(config),
+        ledger=LedgerStore.at(sink.run),
         key_schema=key_schema,
         digests=DigestSettings(tuple(n for n, _t in key_schema)) if write.digests else None,
     )
@@ -203,7 +203,7 @@ def load_settings(
 
 def load_items(
     items: DataFrame,
-    config: JobConfig,
+    sink: SinkSettings,
     key_schema: KeySchema,
     write_units_per_s: float | None,
     progress: ProgressAddress | None = None,
@@ -211,6 +211,6 @@ def load_items(
     """Write the items within ``write_units_per_s`` (all tasks together); one result per file,
     collected to the driver (small)."""
     concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
-    settings = load_settings(config, key_schema, write_units_per_s, concurrent_tasks, progress)
+    settings = load_settings(sink, key_schema, write_units_per_s, concurrent_tasks, progress)
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]

@@ -47,8 +47,17 @@ package: setup ## the jobs wheel and the Glue 5.0 dependency bundle (zip of whee
 lambda: setup ## the stream replicator's Lambda package, dist/replicator.zip
 	$(BIN)/python -c "import sys; from jobs.streams.package import build; print(build(sys.argv[1]))" dist/replicator.zip
 
-bench: setup ## throughput ratios and driver memory on the local stack (medians of BENCH_RUNS=3)
-	set -o pipefail; mkdir -p bench-output && $(BIN)/python -m jobs.local.bench | tee bench-output/bench.txt
+BENCH_VENV := .venv-bench
+
+# dynamodump is a bench-only peer: it goes into a venv of its own, never into the project's.
+$(BENCH_VENV)/bin/dynamodump:
+	$(PYTHON) -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/python -m pip install --quiet dynamodump==1.11.1 \
+	  || echo "[bench] dynamodump could not be installed into $(BENCH_VENV): the bench will skip it"
+
+bench: setup ## ddb-migrate against raw BatchWriteItem, put_item, dynamodump, awswrangler: items/s and CPU/item (BENCH_RUNS=3, BENCH_ARGS=--check)
+	-@$(MAKE) --no-print-directory $(BENCH_VENV)/bin/dynamodump
+	set -o pipefail; mkdir -p bench-output && BENCH_DYNAMODUMP=$(BENCH_VENV)/bin/dynamodump \
+	  $(BIN)/python -m jobs.local.bench $(BENCH_ARGS) | tee bench-output/bench.txt
 
 clean:
 	rm -rf $(VENV) .local-stack demo-output dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

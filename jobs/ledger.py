@@ -77,6 +77,7 @@ class RunReport:
     target_had_items: bool | None = None  # whether the target held items then (None: not checked)
     interrupted: bool = False  # Ctrl-C or SIGTERM: a partial report of the files done so far
     notes: list[str] = field(default_factory=list)
+    load_path: str = ""  # "direct" (plain copy, ADR 0014) or "spark"; empty when nothing was loaded
 
     @classmethod
     def from_files(

@@ -11,11 +11,10 @@ import json
 from typing import Any, Protocol
 
 import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 
 from jobs import aws
 from jobs.aws import AccountSpec
+from jobs.aws.sigv4 import DynamoSigner
 from jobs.core.errors import MigrationError, TerminalError, is_throttling_code, is_transient_code
 
 
@@ -45,6 +44,7 @@ class DynamoWire:
         self.spec = spec
         self.url = aws.endpoint_url(spec, "dynamodb")
         self._credentials = aws.frozen_credentials(spec, "dynamodb")
+        self._signer = DynamoSigner(self.url, spec.region)
         self._http = urllib3.PoolManager(
             maxsize=pool_size,
             block=True,
@@ -55,18 +55,16 @@ class DynamoWire:
     def call(self, operation: str, body: str) -> dict[str, Any]:
         """POST ``body`` as ``operation``; return the parsed response or raise DynamoCallError."""
         payload = body.encode("utf-8")
-        request = AWSRequest(
-            method="POST",
-            url=self.url,
-            data=payload,
-            headers={
-                "Content-Type": "application/x-amz-json-1.0",
-                "X-Amz-Target": f"DynamoDB_20120810.{operation}",
-            },
+        credentials = self._credentials.get_frozen_credentials()
+        headers = self._signer.headers(
+            f"DynamoDB_20120810.{operation}",
+            payload,
+            credentials.access_key or "",
+            credentials.secret_key or "",
+            credentials.token,
         )
-        SigV4Auth(self._credentials.get_frozen_credentials(), "dynamodb", self.spec.region).add_auth(request)
         try:
-            response = self._http.request("POST", self.url, body=payload, headers=dict(request.headers.items()))
+            response = self._http.request("POST", self.url, body=payload, headers=headers)
         except urllib3.exceptions.HTTPError as exc:
             raise DynamoCallError(operation, 0, "ConnectionError", f"{type(exc).__name__}: {exc}") from exc
         return read_response(operation, response.status, response.data)

@@ -29,6 +29,8 @@ class WriteSettings:
     max_retry_seconds: float
     max_write_units_per_s: float | None
     capacity_fraction: float = 0.8  # share of the capacity in force the writer may use
+    path: str = "auto"  # load path: auto | direct | spark (jobs.sink.direct)
+    digests: bool = True  # store the expected side's digests for `validate` (ADR 0005 addendum)
 
 
 @dataclass(frozen=True)

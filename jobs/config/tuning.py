@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, model_validator
 
@@ -24,6 +24,16 @@ class WriteSection(Section):
     capacity_fraction: Annotated[Number, Field(gt=0, le=1), Says("must be in (0, 1]")] = Field(
         0.8, description="share of the target's capacity in force the writer may use"
     )
+    digests: StrictBool = Field(
+        True,
+        description="store each finished file's item digests so `validate` need not re-read the source; "
+        "false saves their CPU (about half of a plain copy's), and `validate` then reads the source again",
+    )
+    path: Literal["auto", "direct", "spark"] = Field(
+        "auto",
+        description="load path: auto takes 'direct' for a plain copy of an export (no mapping, key unchanged), "
+        "else 'spark' (ADR 0014)",
+    )
 
     def settings(self) -> WriteSettings:
         return WriteSettings(
@@ -32,6 +42,8 @@ class WriteSection(Section):
             max_retry_seconds=self.max_retry_seconds,
             max_write_units_per_s=self.max_write_units_per_s,
             capacity_fraction=self.capacity_fraction,
+            path=self.path,
+            digests=self.digests,
         )
 
 

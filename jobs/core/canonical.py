@@ -60,6 +60,8 @@ def _quoted(text: Any) -> str:
 
 
 def _canonical(value: Any, path: str) -> str:
+    # ``path`` (the top-level attribute) only names the value in an error, which canonical_text
+    # turns into an INVALID value anyway; nested paths are not built, as they cost more than the rest.
     if not isinstance(value, dict) or len(value) != 1:
         raise InvalidItemError(f"attribute {path}: expected one type key, got {str(value)[:80]}")
     kind, inner = next(iter(value.items()))
@@ -72,15 +74,15 @@ def _canonical(value: Any, path: str) -> str:
     if kind == "SS":
         return '{"SS":[' + ",".join(sorted(map(_quoted, inner))) + "]}"
     if kind == "NS":
-        numbers = sorted(_number(n, f"{path}[{i}]") for i, n in enumerate(inner))
+        numbers = sorted(_number(n, path) for n in inner)
         return '{"NS":[' + ",".join(f'"{n}"' for n in numbers) + "]}"
     if kind == "BS":
-        elements = sorted(decode_base64(e, f"{path}[{i}]") for i, e in enumerate(inner))
+        elements = sorted(decode_base64(e, path) for e in inner)
         return '{"BS":[' + ",".join(f'"{_encoded(b)}"' for b in elements) + "]}"
     if kind == "L":
-        return '{"L":[' + ",".join(_canonical(v, f"{path}[{i}]") for i, v in enumerate(inner)) + "]}"
+        return '{"L":[' + ",".join([_canonical(v, path) for v in inner]) + "]}"
     if kind == "M":
-        members = (f"{_quoted(name)}:{_canonical(inner[name], f'{path}.{name}')}" for name in sorted(inner))
+        members = [_quoted(name) + ":" + _canonical(inner[name], path) for name in sorted(inner)]
         return '{"M":{' + ",".join(members) + "}}"
     fixed = _FIXED.get((kind, inner)) if isinstance(inner, bool) else None
     if fixed is None:
@@ -189,6 +191,51 @@ def canonical_wire(text: str, path: str = "value") -> str:
         value = json.loads(text)
     except ValueError:
         return '{"' + _INVALID + '":' + json.dumps(text, ensure_ascii=False) + "}"
+    return canonical_text(value, path)
+
+
+# Compact JSON with sorted keys, from the C encoder: the canonical text of any value DynamoDB accepts
+# that holds no binary and no set, once its numbers are in DynamoDB's form.
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_compact_sorted = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+if _c_encoder is not None:  # the C encoder called directly: no per-call Python set-up
+
+    def _refuse(value: Any) -> Any:
+        raise TypeError(type(value).__name__)
+
+    _encode_chunks = _c_encoder(None, _refuse, _encode_string, None, ":", ",", True, False, True)
+
+    def _compact_sorted(value: Any) -> str:  # type: ignore[misc]
+        return "".join(_encode_chunks(value, 0))
+
+# Only a type tag can read so (quotes inside strings are escaped): binary, a set, or a number not in
+# DynamoDB's form (or long enough that its digits need counting) needs the full path.
+_NEEDS_FULL_FORM = re.compile(
+    r'"(?:B|SS|NS|BS)":|"N":"(?:[^"]{39}|(?!(?!-0")-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"))'
+)
+
+
+def canonical_value(value: Any, path: str = "value") -> str:
+    """:func:`canonical_text` of a parsed AttributeValue, through the C encoder when sorting map
+    keys is all it takes (no binary, no set, every number already in DynamoDB's form).
+
+    Exact for every value DynamoDB accepts. A malformed value (``{"S": 5}``) may come back as its
+    JSON instead of ``{"INVALID": ...}``; DynamoDB rejects such an item, so it is dead-lettered and
+    never compared (the load's direct path is the one caller)."""
+    if type(value) is not dict or len(value) != 1:
+        return canonical_text(value, path)
+    kind, inner = next(iter(value.items()))
+    if kind == "S" and type(inner) is str:
+        return '{"S":' + _encode_string(inner) + "}"
+    if kind == "N" and type(inner) is str and _in_dynamodb_form(inner):
+        return '{"N":"' + inner + '"}'
+    if kind == "M" or kind == "L":
+        try:
+            text = _compact_sorted(value)
+        except (TypeError, ValueError):
+            return canonical_text(value, path)
+        if _NEEDS_FULL_FORM.search(text) is None:
+            return text
     return canonical_text(value, path)
 
 

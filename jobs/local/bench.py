@@ -1,318 +1,202 @@
-"""`make bench`: throughput and memory on the embedded stack, all measured in one run.
+"""`make bench`: ddb-migrate against the tools a user would pick instead, in one run, interleaved.
 
-On the same DynamoDB Local:
-  * raw ceiling   - concurrent BatchWriteItem from plain Python (boto3, 2 processes x 4 threads), no Spark;
-  * put_item loop - the usual hand-written script: scan, then put_item one item at a time;
-  * write phase   - our load stage alone, over items already read, parsed and cached in Spark;
-  * end to end    - our job: manifests, read, verify, parse, map, load, ledger, report;
-  * driver memory - peak RSS of the driver (Python) and of the local Spark JVM at two sizes.
-Medians over BENCH_RUNS runs; ratios are taken between medians of the same run.
+On the same DynamoDB Local and the same export, for items shaped like a real export (nested
+lists of maps, ~330 B) and for the 200-byte items of STACK.md, each run writes the items with:
+
+  * raw ceiling        - 16 threads of boto3 BatchWriteItem, request bodies prepared beforehand;
+  * one put per item   - ``put_item`` per item, the usual hand-written script (time-boxed);
+  * dynamodump restore - ``dynamodump -m restore`` from a dump of the same items (skipped, with a
+                         line saying so, when it is not installed: ``make bench`` puts it in .venv-bench);
+  * awswrangler        - read the export from S3, ``wr.dynamodb.put_items(use_threads=True)``;
+  * ddb-migrate        - ``run`` as a plain copy (the direct path), and with a mapping of the demo's
+                         kinds (filter, rename, drop, cast, derive, new key, set: the Spark path).
+
+For each: items/s, and client CPU per item = the whole machine's busy time (/proc/stat) less
+the DynamoDB Local and moto processes' (/proc/<pid>/stat), divided by the items. Anything else
+running counts as client CPU, so the figures need a quiet machine. Medians over the runs.
+Then the driver's peak RSS at two sizes, and validation time against migration time.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import multiprocessing
 import os
-import resource
 import statistics
 import sys
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
-import psutil
-
-from jobs import aws
 from jobs.aws import tables
-from jobs.capacity.budget import write_budget_now
 from jobs.config import parse_config
+from jobs.local import bench_peers as peers
 from jobs.local import demo, stack
+from jobs.local.bench_cpu import CpuMeter, load_average
+from jobs.local.bench_memory import KEYS, bench_item, memory_yardstick, timed, validation_timing
+from jobs.local.bench_stages import stage_costs
+from jobs.local.datagen import export_shaped_item
 from jobs.run.migrate import run_migration
-from jobs.sink.load import load_items
 from jobs.sink.writer import put_items
 from jobs.source.export import request_export
-from jobs.source.items import compiled_mapping, read_items
-from jobs.source.sources import open_source
 from jobs.spark import get_spark
 
-KEYS = {
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    "AttributeDefinitions": [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "N"},
-    ],
+SHAPES: dict[str, Callable[[int], dict[str, Any]]] = {"export-shaped": export_shaped_item, "200-byte": bench_item}
+# A mapping of each kind the demo uses, on attributes both shapes have or one has.
+_RENAMED = {
+    "export-shaped": ("status", "state", "tags", "created"),
+    "200-byte": ("data", "payload", "active", "amount"),
 }
+TARGETS = "targets: plain copy <= 60 us/item, mapping <= 150; >= 1.5x the best peer; >= 0.9x the raw ceiling"
+QUIET = "[bench] client CPU is whole-machine busy time less the emulators': it wants a quiet machine"
 
 
-def bench_item(index: int) -> dict[str, Any]:
-    """A ~200-byte item, as in the STACK.md measurements."""
+def bench_mapping(shape: str) -> dict[str, Any]:
+    old, new, dropped, cast = _RENAMED[shape]
     return {
-        "pk": {"S": f"user#{index % 50_000:06d}"},
-        "sk": {"N": str(index)},
-        "data": {"S": f"{index:08d}" * 16},
-        "amount": {"N": f"{index * 7 % 100_000}.25"},
-        "active": {"BOOL": index % 2 == 0},
+        "filter": "NOT (sk % 10 = 3)",
+        "rename": {old: new},
+        "drop": [dropped],
+        "cast": {cast: "S"},
+        "derive": {"owner": "concat('CUST#', pk)"},
+        "key": demo.DEMO_MAPPING["key"],
+        "set": {"migrated_by": {"S": "ddb-migrate"}},
     }
 
 
-def _raw_worker(args: tuple[str, str, int, int, int]) -> int:
-    endpoint, table, start, stop, threads = args
-    client = boto3.Session(
-        aws_access_key_id="target", aws_secret_access_key=stack.SECRET, region_name=stack.REGION
-    ).client("dynamodb", endpoint_url=endpoint)
-
-    def write(chunk: range) -> int:
-        for first in range(chunk.start, chunk.stop, 25):
-            request: Any = {
-                table: [{"PutRequest": {"Item": bench_item(i)}} for i in range(first, min(first + 25, chunk.stop))]
-            }
-            while request:
-                request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-        return len(chunk)
-
-    step = -(-(stop - start) // threads)
-    with ThreadPoolExecutor(threads) as pool:
-        chunks = [range(s, min(s + step, stop)) for s in range(start, stop, step)]
-        return sum(pool.map(write, chunks))
+@dataclass
+class Measured:
+    items_per_s: float
+    cpu_us_per_item: float
 
 
-def raw_ceiling(running: stack.Stack, table: str, items: int, processes: int = 2, threads: int = 4) -> float:
-    tables.create_table(running.account("target"), table, KEYS)
-    step = -(-items // processes)
-    work = [(running.dynamodb_endpoint, table, s, min(s + step, items), threads) for s in range(0, items, step)]
-    started = time.monotonic()
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        written = sum(pool.map(_raw_worker, work))
-    return written / (time.monotonic() - started)
+@dataclass
+class Prepared:
+    """One shape's items, exported once, and what each peer is given."""
+
+    shape: str
+    source: str
+    doc: dict[str, Any]
+    manifest: str
+    items: list[dict[str, Any]]
+    dump: Path
 
 
-def put_item_loop(running: stack.Stack, source: str, table: str, limit_s: float = 20.0) -> float:
-    """The usual hand-written loop, `scan()` then `put_item(Item=item)` per item, for at most ``limit_s``."""
-    tables.create_table(running.account("target"), table, KEYS)
-    source_table = (
-        aws.session_for(running.account("source"), "dynamodb")
-        .resource("dynamodb", endpoint_url=running.dynamodb_endpoint)
-        .Table(source)
-    )
-    target_table = (
-        aws.session_for(running.account("target"), "dynamodb")
-        .resource("dynamodb", endpoint_url=running.dynamodb_endpoint)
-        .Table(table)
-    )
-    started = time.monotonic()
-    done = 0
-    response = source_table.scan(Limit=1000)
-    while time.monotonic() - started < limit_s:
-        for item in response["Items"]:
-            target_table.put_item(Item=item)
-            done += 1
-        if "LastEvaluatedKey" not in response:
-            break
-        response = source_table.scan(Limit=1000, ExclusiveStartKey=response["LastEvaluatedKey"])
-    return done / (time.monotonic() - started)
+def prepare(running: stack.Stack, shape: str, count: int, output: Path) -> Prepared:
+    source = f"bench-{shape}-source"
+    tables.create_table(running.account("source"), source, KEYS)
+    put_items(running.account("source"), source, (SHAPES[shape](i) for i in range(count)))
+    doc = demo.demo_config(running, source, f"bench-{shape}-warm", f"bench-{shape}-warm")
+    export = request_export(parse_config(doc).source, lambda _m: None)
+    doc["source"]["export"]["manifest"] = export.manifest_uri
+    items = peers.export_items(running.account("target"), export.manifest_uri)
+    describe = {"Table": tables.describe(running.account("source"), source)}
+    dump = peers.write_dump(output / f"dump-{shape}", source, describe, items)
+    return Prepared(shape, source, doc, export.manifest_uri, items, dump)
 
 
-class PeakRss:
-    """Samples this process's and its Spark JVM's RSS in the background."""
-
-    def __init__(self) -> None:
-        self.jvm_peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(0.25):
-            for child in me.children(recursive=True):
-                try:
-                    if "java" in child.name():
-                        self.jvm_peak = max(self.jvm_peak, child.memory_info().rss)
-                except psutil.Error:
-                    continue
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+def _ddb_migrate(running: stack.Stack, spark: Any, ready: Prepared, table: str, mapped: bool) -> int:
+    doc = {**ready.doc, "run_id": table, "target": {"account": "target", "table": table}}
+    if mapped:
+        doc["mapping"] = bench_mapping(ready.shape)
+    report = run_migration(parse_config(doc), spark)
+    written_or_filtered = report.items_written + report.items_filtered
+    if not (report.success and written_or_filtered == len(ready.items)):
+        raise RuntimeError(f"ddb-migrate run {table} did not reconcile: {report.errors}")
+    return report.items_read
 
 
-def driver_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def tools(running: stack.Stack, spark: Any, ready: Prepared, put_limit_s: float) -> dict[str, Any]:
+    """Name -> (function of the target table returning items processed, key definition), or None when skipped."""
+    dynamodump = peers.dynamodump_executable()
 
+    def restore(table: str) -> int:
+        peers.dynamodump_restore(running, str(dynamodump), ready.dump, ready.source, table)
+        return len(ready.items)
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.monotonic()
-    value = fn()
-    return time.monotonic() - started, value
-
-
-def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, Any]:
-    output.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"items": items, "runs": runs, "cpu_count": os.cpu_count()}
-    with stack.running() as running:
-        demo.prepare_buckets(running)
-        spark = get_spark("ddb-migrate-bench")
-        source = "bench-source"
-        tables.create_table(running.account("source"), source, KEYS)
-        put_items(running.account("source"), source, (bench_item(i) for i in range(items)))
-        doc = demo.demo_config(running, source, "bench-target-0", "bench-0")
-        doc["source"]["export"]["local_segments"] = 8
-        export = request_export(parse_config(doc).source, lambda _m: None)
-        doc["source"]["export"]["manifest"] = export.manifest_uri
-        # One discarded warm-up run of the job: the JVM's JIT and Spark's Python workers start cold.
-        warm = parse_config({**doc, "run_id": "bench-warmup", "target": {"account": "target", "table": "bench-warmup"}})
-        tables.create_table(running.account("target"), warm.target_table, KEYS)
-        run_migration(warm, spark)
-        raw, loop, phase, e2e = [], [], [], []
-        for run in range(runs):
-            raw.append(raw_ceiling(running, f"bench-raw-{run}", items))
-            loop.append(put_item_loop(running, source, f"bench-loop-{run}"))
-            # our write phase alone: rows read, parsed and cached first
-            doc_phase = {
-                **doc,
-                "run_id": f"bench-phase-{run}",
-                "target": {"account": "target", "table": f"bench-phase-{run}"},
-            }
-            config = parse_config(doc_phase)
-            tables.create_table(running.account("target"), config.target_table, KEYS)
-            export_doc = open_source(config.source)
-            rows = (
-                compiled_mapping(spark, config.mapping, export_doc)
-                .transform(read_items(spark, export_doc, export_doc.files, config.partitions))
-                .cache()
-            )
-            rows.count()
-            key_schema = tables.key_schema(running.account("target"), config.target_table)
-            budget = write_budget_now(config).units_per_s
-            seconds, _ = _timed(partial(load_items, rows, config.sink, key_schema, budget))
-            rows.unpersist()
-            phase.append(items / seconds)
-            doc_e2e = {
-                **doc,
-                "run_id": f"bench-e2e-{run}",
-                "target": {"account": "target", "table": f"bench-e2e-{run}"},
-            }
-            config = parse_config(doc_e2e)
-            tables.create_table(running.account("target"), config.target_table, KEYS)
-            seconds, report = _timed(partial(run_migration, config, spark))
-            assert report.success and report.items_written == items, report.errors
-            e2e.append(items / seconds)
-            if run == 0:  # validation of the same items, against the time their migration took
-                results["validation"] = validation_timing(config, spark, output, items, seconds)
-            print(
-                f"[bench] run {run + 1}/{runs}: raw {raw[-1]:,.0f}/s, put_item loop {loop[-1]:,.0f}/s, "
-                f"write phase {phase[-1]:,.0f}/s, end to end {e2e[-1]:,.0f}/s",
-                file=sys.stderr,
-                flush=True,
-            )
-        results["items_per_s"] = {
-            "raw_ceiling": _stats(raw),
-            "put_item_loop": _stats(loop),
-            "write_phase": _stats(phase),
-            "end_to_end": _stats(e2e),
-        }
-        med = {k: v["median"] for k, v in results["items_per_s"].items()}
-        results["ratios"] = {
-            "write_phase / raw_ceiling": round(med["write_phase"] / med["raw_ceiling"], 3),
-            "end_to_end / raw_ceiling": round(med["end_to_end"] / med["raw_ceiling"], 3),
-            "end_to_end / put_item_loop": round(med["end_to_end"] / med["put_item_loop"], 2),
-        }
-        results["memory"] = _memory(running, spark, doc, items, big_items, output)
-    (output / "bench.json").write_text(json.dumps(results, indent=2))
-    return results
-
-
-def validation_timing(config: Any, spark: Any, output: Path, items: int, migration_s: float) -> dict[str, Any]:
-    """Validate a run just migrated (unpaced scan), timed against that migration."""
-    from jobs.validate.validation import ValidationOptions, validate
-
-    checked_s, checked = _timed(
-        partial(validate, config, output / f"validation-{items}", ValidationOptions(read_units_per_s=None), spark)
-    )
-    assert checked.success, checked.failed_expectations
-    timing = {
-        "items": items,
-        "seconds": round(checked_s, 1),
-        "migration_seconds": round(migration_s, 1),
-        "ratio_to_migration": round(checked_s / migration_s, 2),
-        "phases_s": checked.timings,
+    return {
+        "raw BatchWriteItem x16": (partial(peers.raw_ceiling, running, items=ready.items), KEYS),
+        "one put_item per item": (partial(peers.put_one_by_one, running, items=ready.items, limit_s=put_limit_s), KEYS),
+        "dynamodump restore": (restore, KEYS) if dynamodump else None,
+        "awswrangler put_items": (partial(peers.awswrangler_put, running, ready.manifest), KEYS),
+        "ddb-migrate plain copy": (partial(_ddb_migrate, running, spark, ready, mapped=False), KEYS),
+        "ddb-migrate with mapping": (partial(_ddb_migrate, running, spark, ready, mapped=True), demo.REMAPPED_KEYS),
     }
-    print(f"[bench] validation of {items:,} items: {checked_s:.1f}s vs migration {migration_s:.1f}s", file=sys.stderr)
-    return timing
 
 
-def _memory(
-    running: stack.Stack, spark: Any, doc: dict[str, Any], small: int, big: int, output: Path
-) -> dict[str, Any]:
-    """Peak driver RSS migrating ``small`` items (already exported above) and then ``big`` items."""
-    memory: dict[str, Any] = {}
-    for size, source in ((small, "bench-source"), (big, "bench-source-big")):
-        if size == big:
-            tables.create_table(running.account("source"), source, KEYS)
-            put_items(running.account("source"), source, (bench_item(i) for i in range(big)))
-        mem_doc = {**doc, "run_id": f"bench-mem-{size}", "target": {"account": "target", "table": f"bench-mem-{size}"}}
-        mem_doc["source"] = {
-            **doc["source"],
-            "table": source,
-            "export": {k: v for k, v in doc["source"]["export"].items() if k != "manifest"},
-        }
-        mem_doc["source"]["export"]["local_segments"] = max(8, size // 40_000)
-        config = parse_config(mem_doc)
-        request_export(config.source, lambda _m: None)
-        tables.create_table(running.account("target"), config.target_table, KEYS)
-        with PeakRss() as jvm:
-            seconds, report = _timed(partial(run_migration, config, spark))
-        assert report.success and report.items_written == size, report.errors
-        memory[str(size)] = {
-            "driver_python_peak_mb": round(driver_peak_mb(), 1),
-            "spark_jvm_peak_mb": round(jvm.jvm_peak / 2**20, 1),
-            "end_to_end_items_per_s": round(size / seconds, 1),
-            "files": report.files_total,
-        }
-        if size == big:  # the yardstick: validating 1M items against migrating them
-            memory[str(size)]["validation"] = validation_timing(config, spark, output, size, seconds)
-        print(
-            f"[bench] {size:,} items: driver peak {memory[str(size)]['driver_python_peak_mb']} MB, "
-            f"{size / seconds:,.0f} items/s",
-            file=sys.stderr,
-            flush=True,
-        )
-    return memory
+def measure(running: stack.Stack, write: Callable[[str], int], table: str, keys: dict[str, Any]) -> Measured:
+    tables.create_table(running.account("target"), table, keys)
+    with CpuMeter((running.dynamodb_pid, running.moto_pid)) as meter:
+        processed = write(table)
+    sample = meter.sample
+    return Measured(processed / sample.seconds, sample.client_cpu_s / max(1, processed) * 1e6)
 
 
-def _stats(values: list[float]) -> dict[str, Any]:
-    return {"median": round(statistics.median(values), 1), "runs": [round(v, 1) for v in values]}
+def bench_shape(running: stack.Stack, spark: Any, ready: Prepared, runs: int, put_limit_s: float) -> dict[str, Any]:
+    # One discarded warm-up run of the job: the JVM's JIT and Spark's Python workers start cold.
+    tables.create_table(running.account("target"), f"bench-{ready.shape}-warm", KEYS)
+    _ddb_migrate(running, spark, ready, f"bench-{ready.shape}-warm", mapped=False)
+    measured: dict[str, list[Measured]] = {}
+    skipped: list[str] = []
+    for run in range(runs):
+        for name, tool in tools(running, spark, ready, put_limit_s).items():
+            if tool is None:
+                if run == 0:
+                    skipped.append(name)
+                    say(f"{name}: skipped, dynamodump is not installed (make bench installs it into .venv-bench)")
+                continue
+            write, keys = tool
+            slug = "".join(c if c.isalnum() else "-" for c in name.lower())
+            result = measure(running, write, f"bench-{ready.shape}-{slug}-{run}", keys)
+            measured.setdefault(name, []).append(result)
+            say(
+                f"{ready.shape} run {run + 1}/{runs}: {name}: {result.items_per_s:,.0f} items/s, "
+                f"{result.cpu_us_per_item:,.0f} us/item client CPU (load {load_average()})"
+            )
+    return {"items": len(ready.items), "skipped": skipped, "tools": {n: _stats(m) for n, m in measured.items()}}
+
+
+def _stats(values: list[Measured]) -> dict[str, Any]:
+    return {
+        "items_per_s": round(statistics.median(v.items_per_s for v in values), 1),
+        "cpu_us_per_item": round(statistics.median(v.cpu_us_per_item for v in values), 1),
+        "runs": [[round(v.items_per_s), round(v.cpu_us_per_item, 1)] for v in values],
+    }
+
+
+def ratios(shape: dict[str, Any]) -> dict[str, float]:
+    tools_ = shape["tools"]
+    ours = tools_["ddb-migrate plain copy"]["items_per_s"]
+    peer_names = ("dynamodump restore", "awswrangler put_items", "one put_item per item")
+    best = max((tools_[n]["items_per_s"] for n in peer_names if n in tools_), default=0.0)
+    out = {"plain copy / raw ceiling": round(ours / tools_["raw BatchWriteItem x16"]["items_per_s"], 2)}
+    if best:
+        out["plain copy / best peer"] = round(ours / best, 2)
+    return out
 
 
 def render(results: dict[str, Any]) -> str:
     lines = [
-        f"ddb-migrate bench: {results['items']:,} items of ~200 bytes, {results['runs']} runs, "
-        f"{results['cpu_count']} cores, DynamoDB Local in memory",
-        "",
-        f"{'method':<34}{'median items/s':>16}   runs",
+        f"ddb-migrate bench: {results['runs']} runs, {results['cpu_count']} cores, DynamoDB Local in memory; "
+        f"load average {results['load_before']} before, {results['load_after']} after",
+        "client CPU = machine busy time less the emulators' (a busy machine inflates it)",
+        TARGETS,
     ]
-    for name, stats in results["items_per_s"].items():
-        lines.append(f"{name:<34}{stats['median']:>16,.0f}   {stats['runs']}")
-    lines.append("")
-    for name, ratio in results["ratios"].items():
-        lines.append(f"{name:<34}{ratio:>16}")
-    lines.append("")
-    timings = [results.get("validation")] + [m.get("validation") for m in results["memory"].values()]
-    for v in filter(None, timings):
+    for shape, data in results["shapes"].items():
+        lines += ["", f"{shape} items: {data['items']:,}", f"{'tool':<28}{'items/s':>10}{'CPU us/item':>14}   runs"]
+        for name, stats in data["tools"].items():
+            lines.append(
+                f"{name:<28}{stats['items_per_s']:>10,.0f}{stats['cpu_us_per_item']:>14,.0f}   {stats['runs']}"
+            )
+        lines += [f"{'skipped: ' + name:<28}" for name in data["skipped"]]
+        lines += [f"{name:<40}{value:>8}" for name, value in ratios(data).items()]
+    for v in filter(None, [results.get("validation")] + [m.get("validation") for m in results["memory"].values()]):
         lines.append(
-            f"{'validation / migration time':<34}{v['ratio_to_migration']:>16}   "
+            f"validation / migration time {v['ratio_to_migration']} "
             f"({v['seconds']} s vs {v['migration_seconds']} s for {v['items']:,} items)"
         )
-    lines.append("")
     for size, mem in results["memory"].items():
         lines.append(
             f"{int(size):>12,} items: driver peak RSS {mem['driver_python_peak_mb']} MB, "
@@ -321,12 +205,80 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    items = int(os.environ.get("BENCH_ITEMS", "100000"))
-    big = int(os.environ.get("BENCH_BIG_ITEMS", "1000000"))
-    runs = int(os.environ.get("BENCH_RUNS", "3"))
-    results = run_bench(Path(os.environ.get("BENCH_OUTPUT", "bench-output")), items, big, runs)
-    print(render(results))
+def say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"runs": args.runs, "cpu_count": os.cpu_count(), "load_before": load_average()}
+    results["shapes"], results["memory"] = {}, {}
+    with stack.running() as running:
+        demo.prepare_buckets(running)
+        spark = get_spark("ddb-migrate-bench")
+        prepared = []
+        for shape in args.shapes:
+            say(f"{shape}: {args.items:,} items, exported once, then every tool in turn, {args.runs} runs")
+            prepared.append(prepare(running, shape, args.items, output))
+            results["shapes"][shape] = bench_shape(running, spark, prepared[-1], args.runs, args.put_limit_s)
+        if args.validate:  # validating a plain copy, against the time that copy took
+            table = f"bench-{prepared[0].shape}-validated"
+            config = parse_config({**prepared[0].doc, "run_id": table, "target": {"account": "target", "table": table}})
+            tables.create_table(running.account("target"), table, KEYS)
+            seconds, _report = timed(partial(run_migration, config, spark))
+            results["validation"] = validation_timing(config, spark, output, args.items, seconds)
+        if args.big_items:
+            results["memory"] = memory_yardstick(running, spark, prepared[0].doc, args.items, args.big_items, output)
+    results["load_after"] = load_average()
+    (output / "bench.json").write_text(json.dumps(results, indent=2))
+    return results
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.local.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    env = os.environ.get
+    parser.add_argument("--items", type=int, default=int(env("BENCH_ITEMS", "100000")), help="items per shape")
+    parser.add_argument("--runs", type=int, default=int(env("BENCH_RUNS", "3")), help="interleaved runs (medians)")
+    parser.add_argument(
+        "--big-items",
+        type=int,
+        default=int(env("BENCH_BIG_ITEMS", "1000000")),
+        help="size of the driver-memory yardstick's second run; 0 skips the memory yardstick",
+    )
+    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=None, help="default: both")
+    parser.add_argument("--put-limit-s", type=float, default=20.0, help="time box of the put-per-item script")
+    parser.add_argument("--no-validate", dest="validate", action="store_false", help="skip the validation timing")
+    parser.add_argument("--output", default=env("BENCH_OUTPUT", "bench-output"))
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="a quick check that every part runs: 200 items of one shape, one run, no memory or validation",
+    )
+    args = parser.parse_args(argv)
+    if args.check:
+        args.items, args.runs, args.big_items, args.put_limit_s, args.validate = 200, 1, 0, 1.0, False
+        args.shapes = args.shapes or ["export-shaped"]
+    args.shapes = args.shapes or list(SHAPES)
+    return args
+
+
+def render_stages(costs: dict[str, float]) -> str:
+    lines = ["load stages, CPU of one process, us per export-shaped item (jobs.local.bench_stages):"]
+    lines += [f"  {name:<58}{value:>8.2f}" for name, value in costs.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    say(QUIET.removeprefix("[bench] ") + f"; load average now {load_average()}")
+    stages = render_stages(stage_costs(500 if args.check else 20_000))
+    say(stages)
+    print(stages + "\n\n" + render(run_bench(args)))
     return 0
 
 

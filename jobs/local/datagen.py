@@ -103,3 +103,30 @@ def key_schema() -> dict[str, Any]:
             {"AttributeName": "sk", "AttributeType": "N"},
         ],
     }
+
+
+_STATUSES = ("ACTIVE", "PENDING", "SHIPPED", "CANCELLED")
+
+
+def export_shaped_item(index: int) -> Item:
+    """About 330 bytes in an export line, shaped like a real table's item: a few scalars, a string
+    set and a list of maps (order lines). Deterministic; keys pk (S) and sk (N) as in the bench."""
+    lines = [
+        {
+            "M": {
+                "sku": {"S": f"SKU-{(index * 7 + n) % 9973:05d}"},
+                "qty": {"N": str(1 + (index + n) % 5)},
+                "price": {"N": f"{(index * 13 + n) % 9000 / 100 + 1:.2f}".rstrip("0").rstrip(".")},
+            }
+        }
+        for n in range(2)
+    ]
+    return {
+        "pk": {"S": f"org#{index % 50_000:06d}"},
+        "sk": {"N": str(index)},
+        "status": {"S": _STATUSES[index % 4]},
+        "created": {"N": str(1_700_000_000 + index)},
+        "customer": {"M": {"id": {"S": f"cust-{index % 7919:05d}"}, "tier": {"N": str(index % 3)}}},
+        "tags": {"SS": ["web", f"region-{index % 5}"]},
+        "lines": {"L": lines},
+    }

@@ -26,11 +26,12 @@ from jobs.mapping.compile import CompiledMapping
 from jobs.run.import_run import run_import
 from jobs.run.lease import DEFAULT_TTL_S, RunLease
 from jobs.run.shape import target_items
+from jobs.sink.direct import DIRECT, copy_export, load_path
 from jobs.sink.existing_items import START_NAME, decide_existing_items
 from jobs.sink.load import load_items
 from jobs.sink.preflight import check_target_keys
 from jobs.source.items import compiled_mapping, mapped_sample
-from jobs.source.sources import Source, open_source
+from jobs.source.sources import ExportSource, Source, open_source
 from jobs.spark import spark_errors
 
 log = logging.getLogger(__name__)
@@ -127,12 +128,20 @@ def load_prepared(config: JobConfig, spark: SparkSession, prepared: PreparedRun)
     key_schema, items_from, todo, mapping = prepared.key_schema, prepared.items_from, prepared.todo, prepared.mapping
     if mapping is None:
         raise ValueError("load_prepared needs a run that prepare_run found work for")
-    with spark_errors():
-        items = target_items(spark, config, items_from, todo, mapping, key_schema)
-        with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
-            results = load_items(items, config.sink, key_schema, budget.units_per_s, monitor.address)
+    sink = config.sink
+    path = load_path(sink, config.mapping, items_from, key_schema)
+    log.info("load path: %s", path)
+    with spark_errors(), progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
+        if path == DIRECT and isinstance(items_from, ExportSource):  # direct is for exports only
+            results = copy_export(
+                spark, sink, items_from, todo, key_schema, budget.units_per_s, monitor.address, config.partitions
+            )
+        else:
+            items = target_items(spark, config, items_from, todo, mapping, key_schema)
+            results = load_items(items, sink, key_schema, budget.units_per_s, monitor.address)
     report = prepared.report(config, results)
     report.write_units_per_s, report.write_budget_source = budget.units_per_s, budget.source
+    report.load_path = path
     prepared.store.write_report(report)
     return report
 

@@ -85,7 +85,7 @@ class DigestBuilder:
         return pa.RecordBatch.from_arrays(arrays, schema=DIGEST_SCHEMA)
 
 
-def _python_list(array: pa.Array) -> list[Any]:
+def python_values(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     """Arrow -> Python values through numpy: many times faster than ``to_pylist`` for strings."""
     return array.to_numpy(zero_copy_only=False).tolist()  # type: ignore[no-any-return]
 
@@ -102,10 +102,10 @@ def digest_rows(batches: Iterator[pa.RecordBatch], settings: DigestSettings) -> 
         items = batch.column("item")
         if isinstance(items, pa.ChunkedArray):
             items = items.combine_chunks()
-        names, texts = _python_list(items.keys), _python_list(items.items)
-        offsets = _python_list(items.offsets)
-        present = _python_list(items.is_valid())
-        file_keys, line_nos, errors = (_python_list(batch.column(c)) for c in ("file_key", "line_no", "error"))
+        names, texts = python_values(items.keys), python_values(items.items)
+        offsets = python_values(items.offsets)
+        present = python_values(items.is_valid())
+        file_keys, line_nos, errors = (python_values(batch.column(c)) for c in ("file_key", "line_no", "error"))
         for row, (file_key, line_no, error) in enumerate(zip(file_keys, line_nos, errors, strict=True)):
             if error is not None:
                 builder.add_error(file_key, line_no, error)
@@ -131,7 +131,7 @@ def to_ipc(batch: pa.RecordBatch) -> bytes:
 def narrowed(batch: pa.RecordBatch, settings: DigestSettings) -> pa.RecordBatch:
     """Stored full digests cut down to what this validation asks for (sample, keys only)."""
     if settings.fraction < 1.0:
-        keep = [h is not None and sampled(h, settings.fraction) for h in _python_list(batch.column("key_hash"))]
+        keep = [h is not None and sampled(h, settings.fraction) for h in python_values(batch.column("key_hash"))]
         batch = batch.filter(pa.array(keep, pa.bool_()))
     if settings.keys_only:
         nulls = {

@@ -7,7 +7,7 @@ file's counts and dead letters are persisted, and a ledger row is emitted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -23,7 +23,7 @@ from jobs.core.rate import per_task_rate
 from jobs.core.rows import TRAILER_LINE
 from jobs.core.signals import stop_requested
 from jobs.ledger import FileResult, LedgerStore
-from jobs.sink.digests import DigestBuilder, DigestSettings, to_ipc
+from jobs.sink.digests import DigestBuilder, DigestSettings, python_values, to_ipc
 from jobs.sink.writer import UNSENT_CODES, DeadLetter, Entry, PartitionWriter, WriterSettings, as_json, item_body
 
 RESULT_SCHEMA = pa.schema(
@@ -57,7 +57,7 @@ class LoadSettings:
     digests: DigestSettings | None = None  # also store each finished file's item digests (validation)
 
 
-class _FileAccount:
+class FileAccount:
     """Counts for the file currently streaming through the partition."""
 
     def __init__(self, file_key: str, digests: DigestSettings | None) -> None:
@@ -73,45 +73,63 @@ def dead_record(row: dict[str, Any]) -> DeadLetter:
     return DeadLetter(row["file_key"], row["line_no"], stage, code, row["dead_reason"], as_json(row.get("line") or ""))
 
 
+def take_item(
+    writer: PartitionWriter,
+    account: FileAccount,
+    key_schema: KeySchema,
+    entry: Entry,
+    key_texts: dict[str, str],
+    canonical: Callable[[], Mapping[str, str]],
+) -> None:
+    """Hand one item to the writer (and its digests to the file's account), or dead-letter it
+    with the reason it must not be sent. ``key_texts``: wire JSON of (at least) the key attributes."""
+    problem = item_problem(key_texts, entry.body, key_schema)
+    if problem is None:
+        writer.add(entry)
+        if account.digests is not None:
+            account.digests.add_canonical(entry.file_key, entry.line_no, canonical())
+    else:
+        account.dead.append(DeadLetter(entry.file_key, entry.line_no, "write", *problem, as_json(entry.body)))
+
+
 def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iterator[pa.RecordBatch]:
     """Write every item of the partition and account for each one in its file's ledger."""
     writer = PartitionWriter(settings.writer)
-    files: dict[str, _FileAccount] = {}
+    files: dict[str, FileAccount] = {}
     finished: list[FileResult] = []
     stopped = False
     try:
         for batch in batches:
-            columns = {name: batch.column(name).to_pylist() for name in LOAD_COLUMNS}
+            columns = {name: python_values(batch.column(name)) for name in LOAD_COLUMNS if name != "item"}
+            names, texts, offsets = _map_entries(batch.column("item"))
             for index, file_key in enumerate(columns["file_key"]):
                 stopped = stop_requested()  # Ctrl-C: end the partition with the files finished so far
                 if stopped:
                     break
                 account = files.get(file_key)
                 if account is None:
-                    account = files[file_key] = _FileAccount(file_key, settings.digests)
+                    account = files[file_key] = FileAccount(file_key, settings.digests)
                 line_no = columns["line_no"][index]
                 if line_no == TRAILER_LINE:
-                    finished.append(_finish(writer, settings.ledger, account, columns["dead_reason"][index]))
+                    finished.append(finish_file(writer, settings.ledger, account, columns["dead_reason"][index]))
                     del files[file_key]
                     continue
                 account.result.read += 1
                 if columns["dead_reason"][index] is not None:
-                    row = {name: columns[name][index] for name in LOAD_COLUMNS}
-                    account.dead.append(dead_record(row))
+                    account.dead.append(dead_record({name: values[index] for name, values in columns.items()}))
                 elif columns["filtered"][index]:
                     account.result.filtered += 1
                 else:
-                    pairs = columns["item"][index]
-                    body = item_body(pairs)
-                    problem = item_problem(dict(pairs), body, settings.key_schema)
-                    if problem is None:
-                        writer.add(Entry(file_key, line_no, body, pairs))
-                        if account.digests is not None:
-                            account.digests.add_canonical(
-                                file_key, line_no, {n: canonical_wire(t, n) for n, t in pairs}
-                            )
-                    else:
-                        account.dead.append(DeadLetter(file_key, line_no, "write", *problem, as_json(body)))
+                    start, stop = offsets[index], offsets[index + 1]
+                    pairs = list(zip(names[start:stop], texts[start:stop], strict=True))
+                    take_item(
+                        writer,
+                        account,
+                        settings.key_schema,
+                        Entry(file_key, line_no, item_body(pairs), pairs),
+                        dict(pairs),
+                        partial(_canonical_pairs, pairs),
+                    )
             if stopped:
                 break
         writer.flush()
@@ -123,7 +141,19 @@ def load_rows(batches: Iterator[pa.RecordBatch], settings: LoadSettings) -> Iter
     yield pa.RecordBatch.from_pylist(rows, schema=RESULT_SCHEMA)
 
 
-def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount, error: str | None) -> FileResult:
+def _map_entries(items: pa.Array | pa.ChunkedArray) -> tuple[list[str], list[str], list[int]]:
+    """A map<string,string> column as flat names, values and row offsets: far cheaper than
+    ``to_pylist`` (row ``i`` holds entries ``offsets[i]:offsets[i + 1]``)."""
+    if isinstance(items, pa.ChunkedArray):
+        items = items.combine_chunks()
+    return python_values(items.keys), python_values(items.items), python_values(items.offsets)
+
+
+def _canonical_pairs(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    return {n: canonical_wire(t, n) for n, t in pairs}
+
+
+def finish_file(writer: PartitionWriter, ledger: LedgerStore, account: FileAccount, error: str | None) -> FileResult:
     writer.flush()
     result = account.result
     result.error = error
@@ -153,18 +183,16 @@ def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount,
     return result
 
 
-def load_items(
-    items: DataFrame,
+def load_settings(
     sink: SinkSettings,
     key_schema: KeySchema,
     write_units_per_s: float | None,
+    concurrent_tasks: int,
     progress: ProgressAddress | None = None,
-) -> list[FileResult]:
-    """Write the items within ``write_units_per_s`` (all tasks together); one result per file,
-    collected to the driver (small)."""
+) -> LoadSettings:
+    """What every load task needs, with its share of the global write budget."""
     write = sink.write
-    concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
-    settings = LoadSettings(
+    return LoadSettings(
         writer=WriterSettings(
             account=sink.table.account,
             table=sink.table.name,
@@ -177,7 +205,20 @@ def load_items(
         ),
         ledger=LedgerStore.at(sink.run),
         key_schema=key_schema,
-        digests=DigestSettings(tuple(n for n, _t in key_schema)),
+        digests=DigestSettings(tuple(n for n, _t in key_schema)) if write.digests else None,
     )
+
+
+def load_items(
+    items: DataFrame,
+    sink: SinkSettings,
+    key_schema: KeySchema,
+    write_units_per_s: float | None,
+    progress: ProgressAddress | None = None,
+) -> list[FileResult]:
+    """Write the items within ``write_units_per_s`` (all tasks together); one result per file,
+    collected to the driver (small)."""
+    concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
+    settings = load_settings(sink, key_schema, write_units_per_s, concurrent_tasks, progress)
     results = items.mapInArrow(partial(load_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]

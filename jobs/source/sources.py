@@ -72,13 +72,17 @@ class ExportSource:
     def item_count(self) -> int | None:
         return self.export.summary.item_count
 
-    def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
+    def files_frame(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
+        """The data files as rows (key, item_count, md5): one Spark partition per file by default."""
         slices = max(1, min(len(files), partitions or len(files)))
         rows = [(f.key, f.item_count, f.md5) for f in files]
-        files_df = spark.createDataFrame(
+        return spark.createDataFrame(
             spark.sparkContext.parallelize(rows, numSlices=slices), "key string, item_count long, md5 string"
         )
-        return files_df.mapInArrow(partial(read_files, settings=self.read_settings), SPARK_LINES_SCHEMA)
+
+    def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
+        frame = self.files_frame(spark, files, partitions)
+        return frame.mapInArrow(partial(read_files, settings=self.read_settings), SPARK_LINES_SCHEMA)
 
     def sample(self, limit: int = 1000) -> list[dict[str, Any]]:
         return sample_items(self.read_settings.account, self.export, limit)

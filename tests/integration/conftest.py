@@ -17,6 +17,9 @@ from jobs.sink.writer import put_items
 
 _counter = itertools.count()
 
+# Both load paths of a plain copy (ADR 0014): tests parametrized with this assert which one ran.
+LOAD_PATHS = pytest.mark.parametrize("load_path", ["direct", "spark"])
+
 
 @pytest.fixture(scope="session")
 def buckets(local_stack: Stack) -> None:

@@ -20,7 +20,7 @@ from jobs.local.faults import FaultProxy
 from jobs.run.migrate import run_migration
 from jobs.source.export import request_export
 
-from .conftest import by_key, make_config, s3
+from .conftest import LOAD_PATHS, by_key, make_config, s3
 
 
 def _ledger_entries(local_stack, config) -> int:
@@ -29,7 +29,10 @@ def _ledger_entries(local_stack, config) -> int:
     return len(listed.get("Contents", []))
 
 
-def test_30_percent_throttling_and_500s_lose_and_corrupt_nothing(local_stack, buckets, spark, source_table, names):
+@LOAD_PATHS
+def test_30_percent_throttling_and_500s_lose_and_corrupt_nothing(
+    local_stack, buckets, spark, source_table, names, load_path
+):
     items = list(datagen.make_items(1500))
     source = source_table(items)
     target = names("tgt")
@@ -39,11 +42,12 @@ def test_30_percent_throttling_and_500s_lose_and_corrupt_nothing(local_stack, bu
         tables.create_table(local_stack.account("target"), target, datagen.key_schema())
         doc = demo.demo_config(local_stack, source, target, config.run_id)
         doc["accounts"]["target"]["endpoints"]["dynamodb"] = proxy.url
-        doc["write"] = {"concurrency": 4, "max_retry_seconds": 120}
+        doc["write"] = {"concurrency": 4, "max_retry_seconds": 120, "path": load_path}
         from jobs.config import parse_config
 
         report = run_migration(parse_config(doc), spark)
     assert report.success, report.errors
+    assert report.load_path == load_path
     requests = proxy.counts["requests:BatchWriteItem"]
     assert 0.2 < proxy.counts["throttled"] / requests < 0.4 and proxy.counts["server_errors"] >= 2
     assert report.throttles >= proxy.counts["throttled"] * 0.9  # every injected throttle was seen and retried
@@ -53,13 +57,14 @@ def test_30_percent_throttling_and_500s_lose_and_corrupt_nothing(local_stack, bu
     )
 
 
-def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, source_table, names, tmp_path):
+@LOAD_PATHS
+def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, source_table, names, tmp_path, load_path):
     items = list(datagen.make_items(2400))
     source = source_table(items)
     target, run_id = names("tgt"), names("run")
     doc = demo.demo_config(local_stack, source, target, run_id)
     doc["source"]["export"]["local_segments"] = 12
-    doc["write"] = {"concurrency": 2, "max_write_units_per_s": 400}  # slow enough to be caught mid-run
+    doc["write"] = {"concurrency": 2, "max_write_units_per_s": 400, "path": load_path}  # caught mid-run
     from jobs.config import parse_config
 
     config = parse_config(doc)
@@ -86,14 +91,15 @@ def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, sourc
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["files_skipped"] >= done_before and report["files_done"] == report["files_total"] == 13
-    assert report["items_read"] == report["items_written"] == 2400
+    assert report["items_read"] == report["items_written"] == 2400 and report["load_path"] == load_path
     assert by_key(tables.scan_items(local_stack.account("target"), target)) == by_key(
         tables.scan_items(local_stack.account("source"), source)
     )
 
 
+@LOAD_PATHS
 def test_target_stopped_mid_write_fails_clearly_then_rerun_completes(
-    local_stack, buckets, spark, source_table, names, stack_home, tmp_path
+    local_stack, buckets, spark, source_table, names, stack_home, tmp_path, load_path
 ):
     items = list(datagen.make_items(3000))
     source = source_table(items)
@@ -104,7 +110,7 @@ def test_target_stopped_mid_write_fails_clearly_then_rerun_completes(
         doc = demo.demo_config(local_stack, source, target, run_id)
         doc["accounts"]["target"]["endpoints"]["dynamodb"] = f"http://127.0.0.1:{port}"
         doc["source"]["export"]["local_segments"] = 10
-        doc["write"] = {"concurrency": 2, "max_write_units_per_s": 500, "max_retry_seconds": 4}
+        doc["write"] = {"concurrency": 2, "max_write_units_per_s": 500, "max_retry_seconds": 4, "path": load_path}
         from jobs.config import parse_config
 
         config = parse_config(doc)
@@ -119,12 +125,13 @@ def test_target_stopped_mid_write_fails_clearly_then_rerun_completes(
         stack.stop_process(process.pid)  # the target goes away mid-write
         runner.join(timeout=300)
         report = outcome["report"]
-        assert not report.success and report.files_failed >= 1
+        assert not report.success and report.files_failed >= 1 and report.load_path == load_path
         assert any("were not written" in e and "ConnectionError" in e for e in report.errors), report.errors
         assert "a rerun with the same run id retries this file" in report.errors[0]
         process, port = stack.start_dynamodb_local(stack_home, cache, port=port, db_path=tmp_path)
         again = run_migration(config, spark)
         assert again.success, again.errors
+        assert again.load_path == load_path
         assert again.files_skipped == report.files_done and again.items_written == 3000
         assert tables.count_items(config.account("target"), target) == 3000
     finally:

@@ -26,6 +26,7 @@ from jobs.aws import tables
 from jobs.aws.wire import DynamoWire
 from jobs.config import JobConfig
 from jobs.core.canonical import key_digest, key_text, sampled
+from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
 from jobs.run.migrate import run_migration
 from jobs.sink.writer import put_items
@@ -367,3 +368,29 @@ def test_target_export_mode_finds_the_same_and_a_missing_run_report_fails(migrat
     assert result.ledger["found"] is False and "no run report at s3://" in result.ledger["status"]
     ledger = next(e for e in result.expectations if e["column"] == "run_ledger")
     assert not ledger["success"] and "no run report" in ledger["sample_values"][0]
+
+
+def test_without_stored_digests_validation_reads_the_source_again(migrated, local_stack, spark, tmp_path):
+    """``write.digests: false`` (a plain copy that saves the digests' CPU): nothing stored, and
+    validation still passes, from the source read again."""
+    config = migrated.clean
+    target = f"{config.target_table}-nd"
+    plain = make_config(
+        local_stack,
+        config.source_table,
+        target,
+        f"{config.run_id}-no-digests",
+        source={"export": {"manifest": migrated.damaged.export.manifest_uri}},
+        write={"digests": False},
+    )
+    tables.create_table(local_stack.account("target"), target, datagen.key_schema())
+    try:
+        report = run_migration(plain, spark)
+        assert report.success and report.load_path == "direct", report.errors
+        store = LedgerStore.for_run(plain)
+        assert s3(local_stack).list_objects_v2(Bucket=store.bucket, Prefix=f"{store.prefix}digests/")["KeyCount"] == 0
+        result = validate(plain, tmp_path / "validated", spark=spark)
+        assert result.success
+        assert _read(tmp_path / "validated")["notes"][0] == "expected: the source read again and mapped"
+    finally:
+        tables.delete_table(local_stack.account("target"), target)

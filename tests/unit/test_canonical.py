@@ -16,6 +16,7 @@ from jobs.core.attrvalue import normalize_number
 from jobs.core.canonical import (
     ItemDigest,
     canonical_text,
+    canonical_value,
     canonical_wire,
     digest_item,
     key_digest,
@@ -293,3 +294,30 @@ def test_texts_that_look_simple_but_are_not_canonical_take_the_slow_path(text):
         assert canonical_wire(text).startswith('{"INVALID":')
         return
     assert canonical_wire(text) == canonical_text(parsed)
+
+
+# --- the parsed-value fast path (the direct load path's digests) agrees with the full one --------
+
+
+@given(values, st.randoms(use_true_random=False))
+def test_canonical_value_of_any_spelling_equals_canonical_text(value, rng):
+    """Any value DynamoDB accepts, in any spelling (numbers respelled, sets and maps reordered)."""
+    respelled = rearranged(value, rng)
+    assert canonical_value(respelled) == canonical_text(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"M": {"a": {"N": "-0"}}},
+        {"L": [{"N": "1E+2"}, {"N": "1.50"}]},
+        {"L": [{"N": "1" * 39}]},
+        {"L": [{"N": "0.5"}, {"N": "-12.25"}]},
+        {"M": {"B": {"S": 'looks "B": like a tag'}, "z": {"NS": ["2", "10"]}}},
+        {"M": {"inner": {"BS": ["AQ==", "AA=="]}}},
+        {"N": "007"},
+        {"S": "\u00e9 😀 \t"},
+    ],
+)
+def test_parsed_values_that_need_normalising_take_the_full_path(value):
+    assert canonical_value(value) == canonical_text(value)

@@ -1,0 +1,107 @@
+"""Per-stage CPU of the load, µs per item, measured in this process on export-shaped items.
+
+Each stage runs alone over the same items (``time.process_time``, so other processes do not
+count), for both load paths: what the direct path does per item (ADR 0014) and what the
+Spark path does in its Python worker after the JVM has parsed the line. What happens in the
+JVM (``from_json``, the mapping, the collision check) and on the network is not in here: the
+bench's end-to-end figures hold those.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pyarrow as pa
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from jobs.aws.sigv4 import DynamoSigner
+from jobs.core.canonical import canonical_wire, digest_canonical
+from jobs.core.item_checks import item_problem
+from jobs.local.datagen import export_shaped_item
+from jobs.sink.digests import python_values
+from jobs.sink.direct import canonical_of, record_item
+from jobs.sink.writer import item_body
+from jobs.source.export_format import export_line
+
+KEY_SCHEMA = (("pk", "S"), ("sk", "N"))
+TARGET = "DynamoDB_20120810.BatchWriteItem"
+
+
+def _per_item(fn: Callable[[], Any], items: int) -> float:
+    started = time.process_time()
+    fn()
+    return (time.process_time() - started) / items * 1e6
+
+
+def _each(fn: Callable[[Any], Any], values: list[Any]) -> None:
+    """``fn`` over every value, keeping no result (as the load path keeps none)."""
+    for value in values:
+        fn(value)
+
+
+def _botocore_sign(bodies: list[bytes]) -> None:
+    credentials = Credentials("AKID", "secret").get_frozen_credentials()
+    for body in bodies:
+        request = AWSRequest(method="POST", url="http://127.0.0.1:8000", data=body, headers={"X-Amz-Target": TARGET})
+        SigV4Auth(credentials, "dynamodb", "us-east-1").add_auth(request)
+
+
+def stage_costs(count: int = 20_000) -> dict[str, float]:
+    """Stage name -> µs of this process's CPU per item."""
+    lines = [export_line(export_shaped_item(i)) for i in range(count)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def read() -> list[str]:  # what verified_lines does: MD5, gunzip to count and check, gunzip to emit
+        hashlib.md5(data, usedforsecurity=False).digest()
+        gzip.decompress(data).decode("utf-8").count("\n")
+        return gzip.decompress(data).decode("utf-8").splitlines()
+
+    parsed = [record_item(line) for line in lines]
+    items = [p[0] for p in parsed if p]
+    bodies = [p[1] for p in parsed if p]
+    pairs = [[(n, json.dumps(v, separators=(",", ":"))) for n, v in item.items()] for item in items]
+    arrow = pa.array([list(p) for p in pairs], pa.map_(pa.string(), pa.string()))
+    canonical = [canonical_of(item) for item in items]
+
+    def batch_bodies() -> list[bytes]:
+        puts = ['{"PutRequest":{"Item":' + b + "}}" for b in bodies]
+        return [('{"RequestItems":{"t":[' + ",".join(puts[s : s + 25]) + "]}}").encode() for s in range(0, count, 25)]
+
+    requests = batch_bodies()
+    signer = DynamoSigner("http://127.0.0.1:8000", "us-east-1")
+    costs = {
+        "read: MD5, gunzip twice, UTF-8, split": _per_item(read, count),
+        "direct: parse line (json.loads), cut body": _per_item(partial(_each, record_item, lines), count),
+        "direct: canonical texts (canonical_value)": _per_item(partial(_each, canonical_of, items), count),
+        "direct: key check on the canonical key texts": _per_item(
+            partial(_each, lambda c: item_problem({k: c[k] for k, _t in KEY_SCHEMA}, "", KEY_SCHEMA), canonical),
+            count,
+        ),
+        "spark path: item maps from Arrow (to_pylist, before)": _per_item(arrow.to_pylist, count),
+        "spark path: item maps from Arrow (flat arrays, now)": _per_item(
+            lambda: (python_values(arrow.keys), python_values(arrow.items), python_values(arrow.offsets)), count
+        ),
+        "spark path: body from pairs, key check": _per_item(
+            partial(_each, lambda p: item_problem(dict(p), item_body(p), KEY_SCHEMA), pairs), count
+        ),
+        "spark path: canonical texts (canonical_wire)": _per_item(
+            partial(_each, lambda p: {n: canonical_wire(t, n) for n, t in p}, pairs), count
+        ),
+        "both: digests (BLAKE2b per attribute, key, content)": _per_item(
+            partial(_each, lambda c: digest_canonical(c, ("pk", "sk")), canonical), count
+        ),
+        "both: BatchWriteItem bodies, 25 items each": _per_item(batch_bodies, count),
+        "sign: botocore SigV4Auth (before)": _per_item(lambda: _botocore_sign(requests), count),
+        "sign: jobs.aws.sigv4 (now)": _per_item(
+            lambda: [signer.headers(TARGET, r, "AKID", "secret") for r in requests], count
+        ),
+    }
+    return {name: round(value, 2) for name, value in costs.items()}

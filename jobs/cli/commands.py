@@ -19,8 +19,8 @@ from jobs.spark import get_spark
 from jobs.validate.validation import REPORT_NAME, ValidationOptions, validate
 
 
-def run_main(config: JobConfig, report_path: str | None = None) -> int:
-    """Run the migration; print the summary and the report JSON.
+def run_main(config: JobConfig, report_path: str | None = None, as_json: bool = False) -> int:
+    """Run the migration; print the summary (and, with ``as_json``, the report JSON on stdout).
 
     Exit 0 only when everything reconciles and any capacity raised for the run is restored.
     """
@@ -32,7 +32,8 @@ def run_main(config: JobConfig, report_path: str | None = None) -> int:
     say(summarize(report))
     if outcome.capacity_problems:
         say("capacity NOT restored: " + "; ".join(outcome.capacity_problems))
-    print(report.to_json())
+    if as_json:
+        print(report.to_json())
     return 0 if outcome.success else 1
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from jobs.cli.glue_control import add_glue_commands
-from jobs.cli.summary import say
-from jobs.core.errors import MigrationError
+from jobs.cli.logs import configure_logging
+from jobs.cli.summary import report_failure, say
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -60,7 +59,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from jobs.cli.commands import run_main
 
-    return run_main(_load(args), report_path=args.report)
+    return run_main(_load(args), report_path=args.report, as_json=args.json)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -148,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Migrate DynamoDB tables across AWS accounts: export -> Spark -> target table, with nothing lost."
         ),
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="-v: other libraries' logs and tracebacks; -vv: DEBUG"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     local = commands.add_parser("local", help="start, stop or inspect the embedded local stack")
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run = with_config("run", "run the migration job on Spark (local, spark-submit or Glue)")
     run.add_argument("--report", help="also write the run report JSON to this local path")
+    run.add_argument("--json", action="store_true", help="print the run report JSON on standard output")
     run.set_defaults(handler=_cmd_run)
 
     val = with_config("validate", "compare the target table with the source export (Data Docs + validation.json)")
@@ -243,26 +245,33 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-output")
     demo.add_argument("--items", type=int, default=10_000)
     demo.set_defaults(handler=_cmd_demo)
+    _verbose_anywhere(parser)
     return parser
+
+
+def _verbose_anywhere(parser: argparse.ArgumentParser) -> None:
+    """Let ``-v`` follow the command too (``ddb-migrate run -v --config ...``)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        subs: dict[str, argparse.ArgumentParser] = action.choices
+        for sub in {id(p): p for p in subs.values()}.values():
+            if not any("-v" in a.option_strings for a in sub._actions):
+                sub.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            _verbose_anywhere(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("botocore", "urllib3", "py4j", "s3transfer"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    verbosity = int(args.verbose or 0)
+    configure_logging(verbosity)
     try:
         return int(args.handler(args))
-    except MigrationError as error:
-        say(f"error: {error}")
-        return 2
     except KeyboardInterrupt:
         say("interrupted")
         return 130
+    except Exception as error:  # every error ends as one line; -v adds the traceback
+        return report_failure(error, verbosity)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 
 from pyspark.sql import SparkSession
 
@@ -46,6 +47,20 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def spark_tasks(spark: SparkSession) -> Callable[[], str]:
+    """What the running Spark stages have done so far, in words, for a phase's heartbeat."""
+    tracker = spark.sparkContext.statusTracker()
+
+    def done() -> str:
+        stages = [s for s in (tracker.getStageInfo(i) for i in tracker.getActiveStageIds()) if s is not None]
+        if not stages:
+            return "no Spark stage running"
+        finished = sum(s.numCompletedTasks for s in stages)
+        return f"Spark tasks {finished}/{sum(s.numTasks for s in stages)} in {len(stages)} running stage(s)"
+
+    return done
 
 
 _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")

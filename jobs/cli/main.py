@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobs.cli.glue_control import add_glue_commands
 from jobs.cli.logs import configure_logging
 from jobs.cli.summary import report_failure, say
+from jobs.core.errors import ConfigError
+from jobs.core.phases import phase, set_heartbeat
+
+if TYPE_CHECKING:
+    from jobs.config import JobConfig
+
+log = logging.getLogger(__name__)
+LOADING_LIBRARIES = "loading Spark and Great Expectations"
+HEARTBEAT_ON_A_TERMINAL_S = 10.0
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -42,10 +53,25 @@ def _cmd_local(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, *, existing_run: bool = False) -> JobConfig:
+    """The config; ``existing_run``: the command acts on a run that exists, so its id must be
+    given (``--run-id``) or set in the config, never the fresh default."""
     from jobs.config import load_config, s3_text_reader
 
-    return load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+    config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+    if existing_run and not args.run_id and not config.raw.get("run_id"):
+        raise ConfigError(
+            f"{args.config}: which run? the config sets no run_id",
+            hint="pass --run-id ID, or set run_id in the config (the run id `ddb-migrate run` printed)",
+        )
+    return config
+
+
+def _begin(args: argparse.Namespace, verb: str) -> JobConfig:
+    """Load the config and say at once what the command is about to do (before the slow imports)."""
+    config = _load(args)
+    log.info("%s %s: %s -> %s", verb, config.run_id, config.source_table, config.target_table)
+    return config
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -57,16 +83,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import run_main
+    config = _begin(args, "run")
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import run_main
 
-    return run_main(_load(args), report_path=args.report, as_json=args.json)
+    return run_main(config, report_path=args.report, as_json=args.json)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import validate_main
+    config = _begin(args, "validate")
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import validate_main
 
     return validate_main(
-        _load(args),
+        config,
         args.report_dir,
         args.sample,
         args.keys_only,
@@ -78,15 +108,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import plan_main
+    config = _begin(args, "plan")
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import plan_main
 
-    return plan_main(_load(args), as_json=args.json)
+    return plan_main(config, as_json=args.json)
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import replay_main
+    config = _load(args, existing_run=True)
+    log.info("dlq replay %s", config.run_id)
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import replay_main
 
-    return replay_main(_load(args))
+    return replay_main(config)
 
 
 def _cmd_finalize(args: argparse.Namespace) -> int:
@@ -98,15 +133,16 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
 def _cmd_cleanup(args: argparse.Namespace) -> int:
     from jobs.cli.commands import cleanup_main
 
-    return cleanup_main(_load(args), roles=args.role or [], yes=args.yes)
+    return cleanup_main(_load(args, existing_run=True), roles=args.role or [], yes=args.yes)
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     from jobs.cli.capacity import restore_main, show_main
 
+    config = _load(args, existing_run=True)
     if args.capacity_command == "show":
-        return show_main(_load(args))
-    return restore_main(_load(args), force=args.force)
+        return show_main(config)
+    return restore_main(config, force=args.force)
 
 
 def _cmd_replicate(args: argparse.Namespace) -> int:
@@ -217,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
     replay = dlq_commands.add_parser("replay", help="re-drive a run's dead letters after a fix")
     replay.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-    replay.add_argument("--run-id", help="the run whose dead letters to replay")
+    replay.add_argument("--run-id", help="the run whose dead letters to replay (default: the config's run_id)")
     replay.set_defaults(handler=_cmd_dlq)
 
     capacity = commands.add_parser("capacity", help="capacity a run raised: show it, or restore it after a crash")
@@ -228,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = capacity_commands.add_parser(action, help=text)
         sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-        sub.add_argument("--run-id", required=True, help="the run whose capacity record to use")
+        sub.add_argument("--run-id", help="the run whose capacity record to use (default: the config's run_id)")
         if action == "restore":
             sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
         sub.set_defaults(handler=_cmd_capacity)
@@ -265,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     verbosity = int(args.verbose or 0)
     configure_logging(verbosity)
+    if sys.stderr.isatty():  # on Glue and in logs, a phase's heartbeat every 30 s
+        set_heartbeat(HEARTBEAT_ON_A_TERMINAL_S)
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

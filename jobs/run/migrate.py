@@ -18,6 +18,7 @@ from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
 from jobs.core.errors import MigrationError
+from jobs.core.phases import phase
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.ledger import FileResult, LedgerStore, RunReport
 from jobs.sink.collisions import collisions_possible, resolve_collisions
@@ -56,13 +57,16 @@ def progress_monitor(
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
     started = time.monotonic()
-    items_from = open_source(config)
+    with phase("reading the source's manifests" if config.source_mode == "export" else "describing the source table"):
+        items_from = open_source(config)
     if config.target_mode == "import":
         return run_import(config, spark, items_from, LedgerStore.for_run(config))
-    key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, items_from, key_schema)
+    with phase("sampling the source and checking the mapping"):
+        key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
+        mapping = compiled_mapping(spark, config, items_from, key_schema)
     store = LedgerStore.for_run(config)
-    finished = store.finished_files()
+    with phase("reading the run's ledger"):
+        finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
     log.info(
         "run %s: %d units of %s, %d already finished, %d to load",
@@ -79,8 +83,12 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
         try:
             items = mapped_items(spark, config, items_from, todo, mapping)
             if collisions_possible(config, key_schema):
-                items = resolve_collisions(items, config, key_schema)
-            with progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
+                with phase("collision check: reading and mapping every item, grouping by target key"):
+                    items = resolve_collisions(items, config, key_schema)
+            with (
+                phase(f"loading {len(todo)} units into {config.target_table}", heartbeat=False),
+                progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor,
+            ):
                 results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
         except MigrationError:
             raise

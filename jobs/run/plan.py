@@ -17,6 +17,7 @@ from jobs.capacity.preview import CapacityPreview, TablePreview, finish_preview,
 from jobs.config import JobConfig
 from jobs.core.attrvalue import item_size, write_units
 from jobs.core.item_checks import item_problem
+from jobs.core.phases import phase
 from jobs.mapping.compile import sample_rows
 from jobs.sink.writer import item_body
 from jobs.source.items import compiled_mapping
@@ -61,10 +62,13 @@ class PlanReport:
 
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
-    items_from = open_source(config)
-    sample = items_from.sample(sample_limit)
-    mapping = compiled_mapping(spark, config, items_from)
-    rows = mapping.transform(sample_rows(spark, sample)).collect()
+    with phase("reading the source's manifests" if config.source_mode == "export" else "describing the source table"):
+        items_from = open_source(config)
+    with phase(f"sampling up to {sample_limit} items"):
+        sample = items_from.sample(sample_limit)
+    with phase(f"mapping the sample of {len(sample)} items"):
+        mapping = compiled_mapping(spark, config, items_from)
+        rows = mapping.transform(sample_rows(spark, sample)).collect()
     try:
         key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     except Exception:
@@ -104,7 +108,8 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
         report.write_units_estimate = int(sum(units) / len(units) * item_count * kept)
         report.cost_usd_on_demand = round(report.write_units_estimate / 1e6 * PRICE_PER_MILLION_WRU, 2)
     now = datetime.now(UTC)
-    capacity = preview_capacity(config, now)
+    with phase("reading the tables' capacity"):
+        capacity = preview_capacity(config, now)
     budget = write_budget(config.write, capacity.target_during)  # the same function the job uses
     report.write_rate_wcu_per_s, report.rate_source = budget.units_per_s, budget.source
     if report.write_rate_wcu_per_s:

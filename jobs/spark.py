@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
@@ -15,6 +17,29 @@ from jobs.core.errors import MigrationError, TerminalError
 def _default_master() -> str:
     """Twice as many task slots as cores: a task waiting on S3 or DynamoDB leaves its core to another."""
     return f"local[{2 * (os.cpu_count() or 1)}]"
+
+
+# The local JVM's own log: errors only, so its start does not print its INFO/WARN lines
+# (native-hadoop, "Setting default log level") into what a person reads. The gateway's logger is
+# named because Spark takes its level for a Python shell's console. Glue keeps its own logging.
+QUIET_LOG4J2 = """status = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+rootLogger.level = error
+rootLogger.appenderRef.stdout.ref = console
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+"""
+
+
+def _quiet_log4j2() -> str:
+    path = Path(tempfile.gettempdir()) / f"ddb-migrate-log4j2-{os.getuid()}.properties"
+    if not path.is_file() or path.read_text() != QUIET_LOG4J2:
+        path.write_text(QUIET_LOG4J2)
+    return str(path)
 
 
 def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> SparkSession:
@@ -43,6 +68,7 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.python.worker.reuse", "true")
             .config("spark.task.maxFailures", "1")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_quiet_log4j2()}")
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

@@ -117,6 +117,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
     config = _load(args, existing_run=True)
+    if args.dlq_command != "replay":
+        from jobs.cli import dlq
+
+        if args.dlq_command == "list":
+            return dlq.list_main(config, as_json=args.json)
+        return dlq.show_main(config, args.limit, args.stage, args.error, as_json=args.json)
     log.info("dlq replay %s", config.run_id)
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import replay_main
@@ -249,12 +255,23 @@ def build_parser() -> argparse.ArgumentParser:
     cut.add_argument("--no-drain", action="store_true", help="the Lambda function drains the stream, not this command")
     cut.set_defaults(handler=_cmd_cutover)
 
-    dlq = commands.add_parser("dlq", help="dead letters of a run")
+    dlq = commands.add_parser("dlq", help="dead letters of a run: list, show, replay")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
-    replay = dlq_commands.add_parser("replay", help="re-drive a run's dead letters after a fix")
-    replay.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-    replay.add_argument("--run-id", help="the run whose dead letters to replay (default: the config's run_id)")
-    replay.set_defaults(handler=_cmd_dlq)
+    for action, text in (
+        ("list", "counts of a run's dead letters by stage and reason code"),
+        ("show", "the first N dead letters: file, line, key, reason and the item as recorded"),
+        ("replay", "re-drive a run's dead letters after a fix"),
+    ):
+        sub = dlq_commands.add_parser(action, help=text)
+        sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+        sub.add_argument("--run-id", help="the run whose dead letters to use (default: the config's run_id)")
+        if action != "replay":
+            sub.add_argument("--json", action="store_true", help="print JSON")
+        if action == "show":
+            sub.add_argument("-n", "--limit", type=int, default=5, help="how many dead letters to show (default 5)")
+            sub.add_argument("--stage", choices=("read", "mapping", "write"), help="only this stage")
+            sub.add_argument("--error", help="only this reason code (e.g. ItemTooLarge, MappingFailed)")
+        sub.set_defaults(handler=_cmd_dlq)
 
     capacity = commands.add_parser("capacity", help="capacity a run raised: show it, or restore it after a crash")
     capacity_commands = capacity.add_subparsers(dest="capacity_command", required=True, metavar="ACTION")

@@ -81,7 +81,8 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     results: list[FileResult] = []
     if todo:
         try:
-            items = mapped_items(spark, config, items_from, todo, mapping)
+            with phase("planning the Spark job: read, parse, map"):
+                items = mapped_items(spark, config, items_from, todo, mapping)
             if collisions_possible(config, key_schema):
                 with phase("collision check: reading and mapping every item, grouping by target key"):
                     items = resolve_collisions(items, config, key_schema)

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from jobs.aws import tables
+from jobs.cli.main import main
 from jobs.config import parse_config
 from jobs.local import datagen, demo
 from jobs.local.stack import Stack
@@ -101,6 +102,7 @@ def test_run_says_what_it_does_within_5_s_names_each_phase_and_ends_with_a_summa
         "reading the source's manifests",
         "sampling the source and checking the mapping",
         "reading the run's ledger",
+        "planning the Spark job: read, parse, map",
         "loading 5 units into " + doc["target"]["table"],
     ]
     for name in started:  # each phase says how long it took
@@ -143,7 +145,9 @@ def test_plan_says_what_it_does_within_5_s(local_stack, buckets, source_table, n
     assert stdout.startswith("plan for s3://ddb-migrate-demo-exports/")
 
 
-def test_progress_counts_every_dead_letter_as_the_ledger_does(local_stack, buckets, spark, source_table, names, caplog):
+def test_progress_counts_every_dead_letter_as_the_ledger_does_and_dlq_shows_them(
+    local_stack, buckets, spark, source_table, names, caplog, capsys, tmp_path
+):
     items = [{**datagen.make_item(i), "qty": {"S": str(i)}} for i in range(60)]
     for i in (5, 17, 42):
         items[i]["qty"] = {"S": "three"}  # the cast to N fails: three mapping dead letters
@@ -154,6 +158,23 @@ def test_progress_counts_every_dead_letter_as_the_ledger_does(local_stack, bucke
     final = [r.getMessage() for r in caplog.records if r.name == "jobs.core.progress"][-1]
     assert final.startswith("files 5/5 | items 60/60 | ")
     assert "| dead 3 |" in final
+
+    path = _write_config(tmp_path, doc)
+    capsys.readouterr()
+    assert main(["dlq", "list", "--config", path, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert (listed["total"], listed["run_id"]) == (3, doc["run_id"])
+    assert [(g["stage"], g["error"], g["count"]) for g in listed["groups"]] == [("mapping", "MappingFailed", 3)]
+    assert "qty" in listed["groups"][0]["first_reason"]
+
+    assert main(["dlq", "show", "--config", path, "-n", "2", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(e["key"], e["stage"], e["item"]["Item"]["qty"]) for e in shown["examples"]] == []
+
+    assert main(["dlq", "list", "--config", path]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["dlq", "show", "--config", path, "-n", "1"]) == 0
+    assert capsys.readouterr().out == ""
 
 
 def test_an_unreachable_endpoint_is_one_line_with_a_hint_and_exit_2(tmp_path):

@@ -19,12 +19,11 @@ from jobs.core.attrvalue import item_size, write_units
 from jobs.core.item_checks import item_problem
 from jobs.core.phases import phase
 from jobs.mapping.compile import sample_rows
+from jobs.run.costs import PRICE_PER_MILLION_WRU, CostInputs, as_dicts, estimate_costs, render_costs
 from jobs.sink.writer import item_body
 from jobs.source.items import compiled_mapping
-from jobs.source.sources import open_source
+from jobs.source.sources import ExportSource, open_source
 
-# On-demand write request units, USD per million (us-east-1 list price since Nov 2024).
-PRICE_PER_MILLION_WRU = 0.625
 # Import from S3, USD per GB of uncompressed source data (us-east-1 list price).
 PRICE_PER_GB_IMPORT = 0.15
 # A new on-demand table takes up to 4,000 write request units per second before it has scaled.
@@ -59,6 +58,7 @@ class PlanReport:
 
     capacity: list[dict[str, Any]] = field(default_factory=list)
     capacity_notes: list[str] = field(default_factory=list)
+    costs: list[dict[str, Any]] = field(default_factory=list)  # writes, export, Glue, S3: each with its price
 
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
@@ -123,6 +123,18 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
     finish_preview(capacity, now, report.seconds_estimate)
     report.capacity = [asdict(t) for t in capacity.tables]
     report.capacity_notes = capacity.notes
+    billed = items_from.export.summary.raw.get("billedSizeBytes") if isinstance(items_from, ExportSource) else None
+    report.costs = as_dicts(
+        estimate_costs(
+            CostInputs(
+                items=item_count,
+                write_units=report.write_units_estimate,
+                table_bytes=int(billed) if billed is not None else None,
+                data_files=len(items_from.files),
+                write_units_per_s=report.write_rate_wcu_per_s,
+            )
+        )
+    )
     return report
 
 
@@ -173,6 +185,7 @@ def render(report: PlanReport) -> str:
     else:
         lines.append(f"  time: unknown; write rate: {report.rate_source}")
     lines += render_capacity(capacity_preview_of(report))
+    lines += render_costs(report.costs)
     if report.new_target:
         lines.append(f"  {report.target_table!r} is a new table: batch writes or ImportTable")
         for path in report.paths:

@@ -188,14 +188,30 @@ def test_progress_counts_every_dead_letter_as_the_ledger_does_and_dlq_shows_them
     assert [(g["stage"], g["error"], g["count"]) for g in listed["groups"]] == [("mapping", "MappingFailed", 3)]
     assert "qty" in listed["groups"][0]["first_reason"]
 
-    assert main(["dlq", "show", "--config", path, "-n", "2", "--json"]) == 0
+    assert main(["dlq", "show", "--config", path, "-n", "3", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert [(e["key"], e["stage"], e["item"]["Item"]["qty"]) for e in shown["examples"]] == []
+    expected = {f"pk={items[i]['pk']['S']}, sk={items[i]['sk']['N']}" for i in (5, 17, 42)}
+    assert {e["key"] for e in shown["examples"]} == expected
+    assert all(e["stage"] == "mapping" and e["item"]["qty"] == {"S": "three"} for e in shown["examples"])
+    assert all(e["file"].endswith(".json.gz") and e["line"] > 0 for e in shown["examples"])
 
+    uri, run_id, first = listed["uri"], doc["run_id"], listed["groups"][0]["first_reason"]
     assert main(["dlq", "list", "--config", path]) == 0
-    assert capsys.readouterr().out == ""
+    where = f"--config {path} --run-id {run_id}"
+    assert capsys.readouterr().out.splitlines() == [
+        f"run {run_id}: 3 dead letters in {listed['objects']} objects ({uri})",
+        f"  {'stage':<8} {'reason code':<24} {'count':>7}  first reason",
+        f"  {'mapping':<8} {'MappingFailed':<24} {3:>7}  {first}",
+        f"examples: ddb-migrate dlq show {where}; after a fix: ddb-migrate dlq replay {where}",
+    ]
+    one = shown["examples"][0]
     assert main(["dlq", "show", "--config", path, "-n", "1"]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out.splitlines() == [
+        f"run {run_id}: 1 of 3 dead letters ({uri})",
+        f"[1] mapping MappingFailed at {one['file']} line {one['line']} key {one['key']}",
+        f"    reason: {one['reason']}",
+        f"    item: {json.dumps(one['item'], ensure_ascii=False)}",
+    ]
 
 
 def test_an_unreachable_endpoint_is_one_line_with_a_hint_and_exit_2(tmp_path):

@@ -18,7 +18,7 @@ from jobs import aws
 from jobs.aws import AccountSpec
 
 if TYPE_CHECKING:
-    from jobs.config import JobConfig
+    from jobs.config import JobConfig, RunPlace
 
 LEDGER_FIELDS = ("read", "written", "filtered", "dead_lettered")
 
@@ -134,8 +134,11 @@ class LedgerStore:
     @classmethod
     def for_run(cls, config: JobConfig) -> LedgerStore:
         """The run's prefix ``<output.uri>/<run_id>/`` in the output account."""
-        bucket, prefix = config.run_prefix
-        return cls(config.account(config.output_account), bucket, prefix)
+        return cls.at(config.run_place)
+
+    @classmethod
+    def at(cls, place: RunPlace) -> LedgerStore:
+        return cls(place.account, place.bucket, place.prefix)
 
     def _put(self, key: str, body: str) -> None:
         aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=key, Body=body.encode("utf-8"))

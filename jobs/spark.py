@@ -6,7 +6,8 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -90,6 +91,17 @@ def spark_tasks(spark: SparkSession) -> Callable[[], str]:
 
 
 _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")
+
+
+@contextmanager
+def spark_errors() -> Iterator[None]:
+    """Around Spark actions: our own errors pass as they are, Spark's wrapped ones are told plainly."""
+    try:
+        yield
+    except MigrationError:
+        raise
+    except Exception as exc:  # Spark wraps task failures; surface our own message
+        raise spark_failure(exc) from exc
 
 
 def spark_failure(exc: Exception) -> MigrationError:

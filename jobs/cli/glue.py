@@ -109,7 +109,7 @@ def export_main(argv: Sequence[str]) -> int:
     and record it under the run id (the first step of a workflow run)."""
     try:
         config = load_glue_config(parse_glue_args(argv), starts_run=True)
-        result = request_export(config, say)
+        result = request_export(config.source, say)
     except MigrationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

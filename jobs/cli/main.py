@@ -77,7 +77,7 @@ def _begin(args: argparse.Namespace, verb: str) -> JobConfig:
 def _cmd_export(args: argparse.Namespace) -> int:
     from jobs.source.export import request_export
 
-    result = request_export(_load(args), say)
+    result = request_export(_load(args).source, say)
     print(result.manifest_uri)
     return 0
 

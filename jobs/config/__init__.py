@@ -3,7 +3,7 @@
 ``job`` parses it into a :class:`JobConfig`; ``document`` is the file as pydantic models (one per
 section: ``accounts``, ``sections``, ``tuning``) and its JSON Schema; ``rules`` holds the
 constrained field types, ``problems`` tells pydantic's errors as dotted-path problems, and
-``settings`` the frozen values each stage receives.
+``settings`` the typed sections, and ``stages`` what the source and the sink sides receive.
 """
 
 from jobs.config.document import json_schema
@@ -17,6 +17,7 @@ from jobs.config.settings import (
     ScanSourceSettings,
     WriteSettings,
 )
+from jobs.config.stages import RunPlace, SinkSettings, SourceSettings, TableRef
 from jobs.core.s3uri import parse_s3_uri
 
 __all__ = [
@@ -26,7 +27,11 @@ __all__ = [
     "JobConfig",
     "ProgressSettings",
     "ReplicationSettings",
+    "RunPlace",
     "ScanSourceSettings",
+    "SinkSettings",
+    "SourceSettings",
+    "TableRef",
     "WriteSettings",
     "json_schema",
     "load_config",

@@ -29,6 +29,7 @@ from jobs.config.settings import (
     ScanSourceSettings,
     WriteSettings,
 )
+from jobs.config.stages import RunPlace, SinkSettings, SourceSettings, TableRef
 from jobs.core.errors import ConfigError
 from jobs.core.s3uri import parse_s3_uri
 from jobs.mapping.spec import MappingSpec, parse_mapping
@@ -73,6 +74,39 @@ class JobConfig:
         """(bucket, key prefix ending in '/') of this run's ledger, dead letters and report."""
         bucket, key = parse_s3_uri(self.output_uri)
         return bucket, f"{key.strip('/')}/{self.run_id}/".lstrip("/")
+
+    @property
+    def run_place(self) -> RunPlace:
+        bucket, prefix = self.run_prefix
+        return RunPlace(self.run_id, self.account(self.output_account), bucket, prefix)
+
+    @property
+    def source(self) -> SourceSettings:
+        """What the source stage receives."""
+        return SourceSettings(
+            run=self.run_place,
+            table=TableRef(self.account(self.source_account), self.source_table),
+            mode=self.source_mode,
+            export=self.export,
+            export_reader=self.account(self.export.read_account),
+            scan=self.scan,
+            partitions=self.partitions,
+            max_retry_seconds=self.write.max_retry_seconds,
+        )
+
+    @property
+    def sink(self) -> SinkSettings:
+        """What the sink stage receives."""
+        staging = self.import_settings
+        return SinkSettings(
+            run=self.run_place,
+            table=TableRef(self.account(self.target_account), self.target_table),
+            source=TableRef(self.account(self.source_account), self.source_table),
+            mode=self.target_mode,
+            write=self.write,
+            import_settings=staging,
+            import_account=self.account(staging.account) if staging is not None else None,
+        )
 
 
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:

@@ -166,7 +166,7 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
         put_items(running.account("source"), source, (bench_item(i) for i in range(items)))
         doc = demo.demo_config(running, source, "bench-target-0", "bench-0")
         doc["source"]["export"]["local_segments"] = 8
-        export = request_export(parse_config(doc), lambda _m: None)
+        export = request_export(parse_config(doc).source, lambda _m: None)
         doc["source"]["export"]["manifest"] = export.manifest_uri
         # One discarded warm-up run of the job: the JVM's JIT and Spark's Python workers start cold.
         warm = parse_config({**doc, "run_id": "bench-warmup", "target": {"account": "target", "table": "bench-warmup"}})
@@ -184,15 +184,16 @@ def run_bench(output: Path, items: int, big_items: int, runs: int) -> dict[str, 
             }
             config = parse_config(doc_phase)
             tables.create_table(running.account("target"), config.target_table, KEYS)
-            export_doc = open_source(config)
+            export_doc = open_source(config.source)
             rows = (
-                compiled_mapping(spark, config, export_doc)
-                .transform(read_items(spark, export_doc, config, export_doc.files))
+                compiled_mapping(spark, config.mapping, export_doc)
+                .transform(read_items(spark, export_doc, export_doc.files, config.partitions))
                 .cache()
             )
             rows.count()
             key_schema = tables.key_schema(running.account("target"), config.target_table)
-            seconds, _ = _timed(partial(load_items, rows, config, key_schema, write_budget_now(config).units_per_s))
+            budget = write_budget_now(config).units_per_s
+            seconds, _ = _timed(partial(load_items, rows, config.sink, key_schema, budget))
             rows.unpersist()
             phase.append(items / seconds)
             doc_e2e = {
@@ -266,7 +267,7 @@ def _memory(
         }
         mem_doc["source"]["export"]["local_segments"] = max(8, size // 40_000)
         config = parse_config(mem_doc)
-        request_export(config, lambda _m: None)
+        request_export(config.source, lambda _m: None)
         tables.create_table(running.account("target"), config.target_table, KEYS)
         with PeakRss() as jvm:
             seconds, report = _timed(partial(run_migration, config, spark))

@@ -87,7 +87,7 @@ def _migrate(
     tables.create_table(running.account("target"), config.target_table, definition)
     report = run_migration(config, get_spark())
     (output / "run-report.json").write_text(report.to_json())
-    manifest = load_export(config.account("target"), manifest_uri(config))
+    manifest = load_export(config.account("target"), manifest_uri(config.source))
     target_count = tables.count_items(running.account("target"), config.target_table)
     checks = {
         "run reconciles: read == written + filtered + dead-lettered": report.reconciled,
@@ -125,7 +125,7 @@ def run_demo(output: Path, items: int = 10_000) -> int:
         say(f"source table demo-orders: {items} items written in {time.monotonic() - started:.1f}s")
         run_id = f"demo-{int(time.time())}"
         copy = demo_config(running, "demo-orders", "demo-orders-copy", run_id)
-        result = request_export(parse_config(copy), say)
+        result = request_export(parse_config(copy).source, say)
         say(f"export written: {result.manifest_uri} ({result.item_count} items)")
         copy["source"]["export"]["manifest"] = result.manifest_uri
         copied = _migrate(running, copy, datagen.key_schema(), output, expect_exact_copy=True)

@@ -37,9 +37,9 @@ def local_config(items: int = 2000, remapped: bool = False, home: Path | None = 
     doc: dict[str, Any] = demo.demo_config(running, SOURCE_TABLE, target_table, "notebook")
     config = parse_config(doc)
     try:
-        doc["source"]["export"]["manifest"] = manifest_uri(config)
+        doc["source"]["export"]["manifest"] = manifest_uri(config.source)
     except Exception:
-        doc["source"]["export"]["manifest"] = request_export(config, lambda _m: None).manifest_uri
+        doc["source"]["export"]["manifest"] = request_export(config.source, lambda _m: None).manifest_uri
     if remapped:
         doc["mapping"] = demo.DEMO_MAPPING
         doc["run_id"] = "notebook-remapped"

@@ -17,16 +17,15 @@ from jobs.aws import tables
 from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
-from jobs.core.errors import MigrationError
 from jobs.core.phases import phase
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.ledger import FileResult, LedgerStore, RunReport
-from jobs.sink.collisions import collisions_possible, resolve_collisions
-from jobs.sink.import_table import run_import
+from jobs.run.import_run import run_import
+from jobs.run.shape import target_items
 from jobs.sink.load import load_items
-from jobs.source.items import compiled_mapping, mapped_items
+from jobs.source.items import compiled_mapping
 from jobs.source.sources import open_source
-from jobs.spark import spark_failure
+from jobs.spark import spark_errors
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +56,15 @@ def progress_monitor(
 def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     """Migrate every unit (export data file or scan segment) not yet finished under this run id."""
     started = time.monotonic()
+    sink = config.sink
     with phase("reading the source's manifests" if config.source_mode == "export" else "describing the source table"):
-        items_from = open_source(config)
-    if config.target_mode == "import":
-        return run_import(config, spark, items_from, LedgerStore.for_run(config))
+        items_from = open_source(config.source)
+    store = LedgerStore.at(sink.run)
+    if sink.mode == "import":
+        return run_import(config, spark, items_from, store)
     with phase("sampling the source and checking the mapping"):
-        key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-        mapping = compiled_mapping(spark, config, items_from, key_schema)
-    store = LedgerStore.for_run(config)
+        key_schema = tables.key_schema(sink.table.account, sink.table.name)
+        mapping = compiled_mapping(spark, config.mapping, items_from, key_schema)
     with phase("reading the run's ledger"):
         finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
@@ -80,21 +80,13 @@ def run_migration(config: JobConfig, spark: SparkSession) -> RunReport:
     log.info("write budget: %s units/s (%s)", budget.units_per_s or "no limit", budget.source)
     results: list[FileResult] = []
     if todo:
-        try:
-            with phase("planning the Spark job: read, parse, map"):
-                items = mapped_items(spark, config, items_from, todo, mapping)
-            if collisions_possible(config, key_schema):
-                with phase("collision check: reading and mapping every item, grouping by target key"):
-                    items = resolve_collisions(items, config, key_schema)
+        with spark_errors():
+            items = target_items(spark, config, items_from, todo, mapping, key_schema)
             with (
-                phase(f"loading {len(todo)} units into {config.target_table}", heartbeat=False),
+                phase(f"loading {len(todo)} units into {sink.table.name}", heartbeat=False),
                 progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor,
             ):
-                results = load_items(items, config, key_schema, budget.units_per_s, monitor.address)
-        except MigrationError:
-            raise
-        except Exception as exc:  # Spark wraps task failures; surface our own message
-            raise spark_failure(exc) from exc
+                results = load_items(items, sink, key_schema, budget.units_per_s, monitor.address)
     report = RunReport.from_files(
         config.run_id,
         len(items_from.files),

@@ -63,11 +63,11 @@ class PlanReport:
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
     with phase("reading the source's manifests" if config.source_mode == "export" else "describing the source table"):
-        items_from = open_source(config)
+        items_from = open_source(config.source)
     with phase(f"sampling up to {sample_limit} items"):
         sample = items_from.sample(sample_limit)
     with phase(f"mapping the sample of {len(sample)} items"):
-        mapping = compiled_mapping(spark, config, items_from)
+        mapping = compiled_mapping(spark, config.mapping, items_from)
         rows = mapping.transform(sample_rows(spark, sample)).collect()
     try:
         key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
@@ -200,5 +200,3 @@ def render(report: PlanReport) -> str:
     for pair in report.before_after:
         lines += ["  before: " + brief(pair["before"]), "  after:  " + brief(pair["after"])]
     return "\n".join(lines)
-
-

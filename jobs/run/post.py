@@ -124,7 +124,7 @@ def plan_cleanup(config: JobConfig, roles: list[str]) -> Cleanup:
     s3 = aws.client(store.account, "s3")
     plan.objects["replayed dead letters"] = _listed(s3, store.bucket, f"{store.prefix}{REPLAYED}/")
     if config.import_settings is not None:
-        bucket, prefix = staging_prefix(config)
+        bucket, prefix = staging_prefix(config.sink)
         staging_s3 = aws.client(config.account(config.import_settings.account), "s3")
         plan.objects["import staging"] = _listed(staging_s3, bucket, prefix)
     iam = aws.client(config.account(config.target_account), "iam")
@@ -167,5 +167,3 @@ def run_cleanup(config: JobConfig, plan: Cleanup) -> None:
     iam = aws.client(config.account(config.target_account), "iam")
     for role in plan.roles:
         _delete_role(iam, role)
-
-

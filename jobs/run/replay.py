@@ -48,9 +48,9 @@ class ReplayReport:
 def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
     store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
-    items_from = open_source(config)
+    items_from = open_source(config.source)
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
-    mapping = compiled_mapping(spark, config, items_from, key_schema)
+    mapping = compiled_mapping(spark, config.mapping, items_from, key_schema)
     finished = store.finished_files()
     outcome = ReplayReport()
     for object_key, records in store.dead_letter_files():
@@ -136,5 +136,3 @@ def _rebuild_report(config: JobConfig, files_total: int, manifest_items: int | N
     )
     store.write_report(report)
     return report
-
-

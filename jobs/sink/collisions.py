@@ -16,11 +16,12 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.aws import tables
-from jobs.config import JobConfig
+from jobs.config import TableRef
 from jobs.core.errors import TerminalError
 from jobs.core.item_checks import KeySchema
 from jobs.core.rows import TRAILER_LINE
 from jobs.mapping import sqlcols
+from jobs.mapping.spec import MappingSpec
 
 log = logging.getLogger(__name__)
 
@@ -122,26 +123,26 @@ def mark_superseded(mapped: DataFrame, losers: list[tuple[str, int]]) -> DataFra
     )
 
 
-def collisions_possible(config: JobConfig, target_keys: KeySchema) -> bool:
+def collisions_possible(mapping: MappingSpec, source: TableRef, target_keys: KeySchema) -> bool:
     """False only when the key is copied untouched from a source with the same key schema."""
-    if config.mapping.touched() & {name for name, _t in target_keys}:
+    if mapping.touched() & {name for name, _t in target_keys}:
         return True
     try:
-        return tables.key_schema(config.account(config.source_account), config.source_table) != target_keys
+        return tables.key_schema(source.account, source.name) != target_keys
     except Exception:  # no access to the source table: check rather than assume
         return True
 
 
-def resolve_collisions(items: DataFrame, config: JobConfig, key_schema: KeySchema) -> DataFrame:
+def resolve_collisions(items: DataFrame, mapping: MappingSpec, key_schema: KeySchema) -> DataFrame:
     """Fail before any write, or keep the latest version per key, as the mapping says."""
     names = tuple(n for n, _t in key_schema)
     found = find_collisions(items, names)
     if not found.colliding_keys:
         return items
-    if config.mapping.collision_policy != "keep_latest":
+    if mapping.collision_policy != "keep_latest":
         raise CollisionError(
             f"nothing was written: {found.describe()}",
             hint="fix the key mapping, or set mapping.collisions: {policy: keep_latest, latest_by: <attribute>}",
         )
-    log.warning("%s; keeping the latest by %s", found.describe(), config.mapping.latest_by)
+    log.warning("%s; keeping the latest by %s", found.describe(), mapping.latest_by)
     return mark_superseded(items, superseded(items, names))

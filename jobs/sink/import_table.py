@@ -27,21 +27,18 @@ from typing import Any, cast
 import pyarrow as pa
 from botocore.exceptions import ClientError
 from pyspark import TaskContext
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs import aws
-from jobs.aws import tables
-from jobs.config import ImportSettings, JobConfig
+from jobs.aws import AccountSpec, tables
+from jobs.config import ImportSettings, SinkSettings
 from jobs.core.errors import ConfigError, TerminalError
 from jobs.core.item_checks import KeySchema, item_problem
 from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import FileResult, LedgerStore, RunReport
-from jobs.sink.collisions import collisions_possible, resolve_collisions
 from jobs.sink.load import LOAD_COLUMNS, RESULT_SCHEMA, SPARK_RESULT_SCHEMA, dead_record
 from jobs.sink.writer import DeadLetter, as_json, item_body
-from jobs.source.items import compiled_mapping, mapped_items
-from jobs.spark import spark_failure
 
 log = logging.getLogger(__name__)
 IMPORT_POINTER = "import.json"
@@ -56,11 +53,13 @@ class TableDefinition:
     parameters: dict[str, Any]
 
 
-def table_definition(config: JobConfig) -> TableDefinition:
-    """The new table: ``target.import``'s key schema and billing, the source's key and GSIs by default."""
-    settings = _settings(config)
-    source = tables.describe(config.account(config.source_account), config.source_table)
-    touched = config.mapping.touched()
+def table_definition(sink: SinkSettings, touched: set[str]) -> TableDefinition:
+    """The new table: ``target.import``'s key schema and billing, the source's key and GSIs by default.
+
+    ``touched``: the attributes the mapping changes; a source key or index on them cannot be copied.
+    """
+    settings = import_settings(sink)
+    source = tables.describe(sink.source.account, sink.source.name)
     key_schema = settings.key_schema or tables.table_key_schema(source)
     if not settings.key_schema and touched & {n for n, _t in key_schema}:
         raise ConfigError(
@@ -84,7 +83,7 @@ def table_definition(config: JobConfig) -> TableDefinition:
                 entry["ProvisionedThroughput"] = _throughput(settings)
             indexes.append(entry)
     parameters: dict[str, Any] = {
-        "TableName": config.target_table,
+        "TableName": sink.table.name,
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in sorted(types.items())],
         "KeySchema": [
             {"AttributeName": name, "KeyType": kind}
@@ -99,10 +98,10 @@ def table_definition(config: JobConfig) -> TableDefinition:
     return TableDefinition(tuple(key_schema), parameters)
 
 
-def _settings(config: JobConfig) -> ImportSettings:
-    if config.import_settings is None:
+def import_settings(sink: SinkSettings) -> ImportSettings:
+    if sink.import_settings is None:
         raise ConfigError("target.mode is not import")
-    return config.import_settings
+    return sink.import_settings
 
 
 def _throughput(settings: ImportSettings) -> dict[str, int]:
@@ -120,9 +119,15 @@ class StageSettings:
     key_schema: KeySchema
 
 
-def staging_prefix(config: JobConfig) -> tuple[str, str]:
-    settings = _settings(config)
-    return settings.bucket, f"{settings.prefix}/{config.run_id}/data/".lstrip("/")
+def staging_prefix(sink: SinkSettings) -> tuple[str, str]:
+    settings = import_settings(sink)
+    return settings.bucket, f"{settings.prefix}/{sink.run.run_id}/data/".lstrip("/")
+
+
+def _staging_account(sink: SinkSettings) -> AccountSpec:
+    if sink.import_account is None:
+        raise ConfigError("target.mode is not import")
+    return sink.import_account
 
 
 def _accounting(counts: dict[str, FileResult]) -> pa.RecordBatch:
@@ -180,12 +185,11 @@ def shuffled(items: DataFrame, key_schema: KeySchema, files: int) -> DataFrame:
 
 
 def stage_items(
-    items: DataFrame, config: JobConfig, key_schema: KeySchema, ledger: LedgerStore, files: int
+    items: DataFrame, sink: SinkSettings, key_schema: KeySchema, ledger: LedgerStore, files: int
 ) -> list[FileResult]:
     """Stage every writable item; return the counts per source unit (summed over staging tasks)."""
-    settings = _settings(config)
-    bucket, data_prefix = staging_prefix(config)
-    s3 = aws.client(config.account(settings.account), "s3")
+    bucket, data_prefix = staging_prefix(sink)
+    s3 = aws.client(_staging_account(sink), "s3")
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=data_prefix):
             for obj in page.get("Contents", []):  # an earlier attempt's files: the prefix must hold only this one's
@@ -195,7 +199,7 @@ def stage_items(
             f"s3://{bucket}/{data_prefix}: cannot prepare the staging prefix ({exc})",
             hint="check target.import.bucket exists in the target account and the job's role may write to it",
         ) from exc
-    stage = StageSettings(config.account(settings.account), bucket, data_prefix, ledger, key_schema)
+    stage = StageSettings(_staging_account(sink), bucket, data_prefix, ledger, key_schema)
     rows = shuffled(items, key_schema, files).mapInArrow(partial(stage_rows, settings=stage), SPARK_RESULT_SCHEMA)
     merged: dict[str, FileResult] = {}
     for row in rows.collect():
@@ -209,25 +213,25 @@ def stage_items(
     return list(merged.values())
 
 
-def _client_token(config: JobConfig) -> str:
-    return hashlib.sha256(f"{config.run_id}/{config.target_table}".encode()).hexdigest()[:36]
+def _client_token(sink: SinkSettings) -> str:
+    return hashlib.sha256(f"{sink.run.run_id}/{sink.table.name}".encode()).hexdigest()[:36]
 
 
-def start_import(config: JobConfig, definition: TableDefinition, ledger: LedgerStore) -> str:
+def start_import(sink: SinkSettings, definition: TableDefinition, ledger: LedgerStore) -> str:
     """Call ImportTable (once per run id) and record its ARN under the run's prefix."""
-    settings = _settings(config)
-    bucket, data_prefix = staging_prefix(config)
-    owner = aws.account_id(config.account(settings.account))
+    bucket, data_prefix = staging_prefix(sink)
+    staging = _staging_account(sink)
+    owner = aws.account_id(staging)
     request: dict[str, Any] = {
-        "ClientToken": _client_token(config),
+        "ClientToken": _client_token(sink),
         "S3BucketSource": {"S3Bucket": bucket, "S3KeyPrefix": data_prefix},
         "InputFormat": "DYNAMODB_JSON",
         "InputCompressionType": "GZIP",
         "TableCreationParameters": definition.parameters,
     }
-    if owner and settings.account != config.target_account:
+    if owner and staging.name != sink.table.account.name:
         request["S3BucketSource"]["S3BucketOwner"] = owner
-    ddb = aws.client(config.account(config.target_account), "dynamodb")
+    ddb = aws.client(sink.table.account, "dynamodb")
     arn = str(ddb.import_table(**request)["ImportTableDescription"]["ImportArn"])
     ledger.put_json(
         IMPORT_POINTER, {"import_arn": arn, "started_at": time.time(), "data": f"s3://{bucket}/{data_prefix}"}
@@ -235,10 +239,11 @@ def start_import(config: JobConfig, definition: TableDefinition, ledger: LedgerS
     return arn
 
 
-def wait_import(config: JobConfig, arn: str, poll_s: float = 2.0) -> dict[str, Any]:
+def wait_import(sink: SinkSettings, arn: str, poll_s: float = 2.0) -> dict[str, Any]:
     """DescribeImport until the import ends or ``target.import.wait_timeout_s`` passes."""
-    ddb = aws.client(config.account(config.target_account), "dynamodb")
-    deadline = time.monotonic() + _settings(config).wait_timeout_s
+    ddb = aws.client(sink.table.account, "dynamodb")
+    timeout_s = import_settings(sink).wait_timeout_s
+    deadline = time.monotonic() + timeout_s
     while True:
         description = cast("dict[str, Any]", ddb.describe_import(ImportArn=arn)["ImportTableDescription"])
         status = description.get("ImportStatus")
@@ -246,7 +251,7 @@ def wait_import(config: JobConfig, arn: str, poll_s: float = 2.0) -> dict[str, A
             return description
         if time.monotonic() > deadline:
             raise TerminalError(
-                f"import {arn} is still {status} after {_settings(config).wait_timeout_s:g}s",
+                f"import {arn} is still {status} after {timeout_s:g}s",
                 hint="rerun with the same run id to keep waiting for it (it is not started twice)",
             )
         log.info("import %s: %s, %s items processed", arn, status, description.get("ProcessedItemCount", 0))
@@ -278,56 +283,3 @@ def reconcile_import(report: RunReport, summary: dict[str, Any]) -> RunReport:
         )
     report.success = report.success and not report.errors
     return report
-
-
-def run_import(config: JobConfig, spark: SparkSession, items_from: Any, ledger: LedgerStore) -> RunReport:
-    """The whole import path; ``items_from`` is the run's :class:`~jobs.source.sources.Source`."""
-
-    started = time.monotonic()
-    definition = table_definition(config)
-    previous = ledger.get_json(IMPORT_POINTER)
-    results: list[FileResult] = []
-    if previous is None:
-        if tables.exists(config.account(config.target_account), config.target_table):
-            raise TerminalError(
-                f"target.mode import creates table {config.target_table!r}, but it already exists",
-                hint="use target.mode: write to load an existing table, or delete it first",
-            )
-        mapping = compiled_mapping(spark, config, items_from, definition.key_schema)
-        try:
-            items = mapped_items(spark, config, items_from, items_from.files, mapping)
-            if collisions_possible(config, definition.key_schema):
-                items = resolve_collisions(items, config, definition.key_schema)
-            files = _settings(config).files or max(2 * spark.sparkContext.defaultParallelism, len(items_from.files))
-            results = stage_items(items, config, definition.key_schema, ledger, files)
-        except TerminalError:
-            raise
-        except Exception as exc:
-            raise spark_failure(exc) from exc
-        ledger.put_json("import-staging.json", {"results": [asdict(r) for r in results]})
-        staged_ok = all(r.done for r in results) and sum(r.dead_lettered for r in results) == 0
-        if not staged_ok:
-            report = _report(config, items_from, results, started)
-            report.errors.append("nothing was imported: fix the dead letters or unreadable units and rerun")
-            report.success = False
-            ledger.write_report(report)
-            return report
-        arn = start_import(config, definition, ledger)
-    else:
-        arn = str(previous["import_arn"])
-        log.info("run %s already started import %s; waiting for it", config.run_id, arn)
-        staging = ledger.get_json("import-staging.json") or {"results": []}
-        results = [FileResult(**r) for r in staging["results"]]
-    report = reconcile_import(_report(config, items_from, results, started), import_summary(wait_import(config, arn)))
-    ledger.write_report(report)
-    return report
-
-
-def _report(config: JobConfig, items_from: Any, results: list[FileResult], started: float) -> RunReport:
-    return RunReport.from_files(
-        config.run_id,
-        len(items_from.files),
-        results,
-        time.monotonic() - started,
-        manifest_item_count=items_from.item_count,
-    )

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 from pyspark.sql import DataFrame
 
-from jobs.config import JobConfig
+from jobs.config import SinkSettings
 from jobs.core.canonical import canonical_wire
 from jobs.core.item_checks import KeySchema, item_problem
 from jobs.core.progress import ProgressAddress
@@ -149,19 +149,19 @@ def _finish(writer: PartitionWriter, ledger: LedgerStore, account: _FileAccount,
 
 def load_items(
     items: DataFrame,
-    config: JobConfig,
+    sink: SinkSettings,
     key_schema: KeySchema,
     write_units_per_s: float | None,
     progress: ProgressAddress | None = None,
 ) -> list[FileResult]:
     """Write the items within ``write_units_per_s`` (all tasks together); one result per file,
     collected to the driver (small)."""
-    write = config.write
+    write = sink.write
     concurrent_tasks = min(items.rdd.getNumPartitions(), items.sparkSession.sparkContext.defaultParallelism)
     settings = LoadSettings(
         writer=WriterSettings(
-            account=config.account(config.target_account),
-            table=config.target_table,
+            account=sink.table.account,
+            table=sink.table.name,
             key_names=tuple(n for n, _t in key_schema),
             concurrency=write.concurrency,
             batch_size=write.batch_size,
@@ -169,7 +169,7 @@ def load_items(
             write_units_per_s=per_task_rate(write_units_per_s, concurrent_tasks),
             progress=progress,
         ),
-        ledger=LedgerStore.for_run(config),
+        ledger=LedgerStore.at(sink.run),
         key_schema=key_schema,
         digests=DigestSettings(tuple(n for n, _t in key_schema)),
     )

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from jobs import aws
 from jobs.aws import AccountSpec
 from jobs.aws.wire import DynamoWire
-from jobs.config import JobConfig
+from jobs.config import SourceSettings
 from jobs.core.errors import ConfigError, TerminalError
 from jobs.ledger import LedgerStore
 from jobs.source.export_format import (
@@ -75,23 +75,22 @@ class AwsExporter:
     """
 
     def __init__(
-        self, config: JobConfig, poll_s: float = 15.0, window: tuple[datetime, datetime] | None = None
+        self, source: SourceSettings, poll_s: float = 15.0, window: tuple[datetime, datetime] | None = None
     ) -> None:
-        self.config = config
+        self.source = source
         self.poll_s = poll_s
         self.window = window
 
     def export(self, progress: Progress) -> ExportResult:
-        settings = self.config.export
-        source = self.config.account(self.config.source_account)
-        ddb = aws.client(source, "dynamodb")
+        settings, table, run_id = self.source.export, self.source.table, self.source.run.run_id
+        ddb = aws.client(table.account, "dynamodb")
         request: dict[str, Any] = {
-            "TableArn": table_arn(source, self.config.source_table),
-            "S3Bucket": export_bucket(self.config),
-            "S3Prefix": settings.prefix or self.config.run_id,
+            "TableArn": table_arn(table.account, table.name),
+            "S3Bucket": export_bucket(self.source),
+            "S3Prefix": settings.prefix or run_id,
             "ExportFormat": settings.output_format,
             "ExportType": "FULL_EXPORT",
-            "ClientToken": f"ddb-migrate-{self.config.run_id}"[:64],
+            "ClientToken": f"ddb-migrate-{run_id}"[:64],
         }
         if self.window is not None:
             start, end = self.window
@@ -101,9 +100,7 @@ class AwsExporter:
                 "ExportToTime": end,
                 "ExportViewType": "NEW_AND_OLD_IMAGES",
             }
-            request["ClientToken"] = (
-                f"ddb-migrate-{int(start.timestamp())}-{int(end.timestamp())}-{self.config.run_id}"[:64]
-            )
+            request["ClientToken"] = f"ddb-migrate-{int(start.timestamp())}-{int(end.timestamp())}-{run_id}"[:64]
         if settings.bucket_owner:
             request["S3BucketOwner"] = settings.bucket_owner
         if settings.kms_key_arn:
@@ -112,7 +109,7 @@ class AwsExporter:
             description = ddb.export_table_to_point_in_time(**request)["ExportDescription"]
         except ddb.exceptions.PointInTimeRecoveryUnavailableException:
             raise TerminalError(
-                f"table {self.config.source_table} has no point-in-time recovery",
+                f"table {table.name} has no point-in-time recovery",
                 hint="enable PITR on the source table (the source Terraform module does), "
                 "or migrate with source.mode: scan",
             ) from None
@@ -139,17 +136,17 @@ class AwsExporter:
 class LocalExporter:
     """Writes the documented export layout from a parallel scan, for emulators that cannot export."""
 
-    def __init__(self, config: JobConfig, segments: int = 4, page_limit: int = 1000) -> None:
-        self.config = config
+    def __init__(self, source: SourceSettings, segments: int = 4, page_limit: int = 1000) -> None:
+        self.source = source
         self.segments = segments
-        self.ion = config.export.output_format == "ION"
+        self.ion = source.export.output_format == "ION"
         self.page_limit = page_limit
 
     def _scan_segment(self, wire: DynamoWire, segment: int) -> tuple[bytes, int, int]:
         buffer = io.BytesIO()
         count = size = 0
         request: dict[str, Any] = {
-            "TableName": self.config.source_table,
+            "TableName": self.source.table.name,
             "Segment": segment,
             "TotalSegments": self.segments,
             "Limit": self.page_limit,
@@ -168,10 +165,10 @@ class LocalExporter:
         return buffer.getvalue(), count, size
 
     def export(self, progress: Progress) -> ExportResult:
-        settings = self.config.export
-        bucket = export_bucket(self.config)
-        source = self.config.account(self.config.source_account)
-        arn = table_arn(source, self.config.source_table)
+        settings = self.source.export
+        bucket = export_bucket(self.source)
+        source = self.source.table.account
+        arn = table_arn(source, self.source.table.name)
         export_id = f"{int(time.time() * 1000):014d}-{uuid.uuid4().hex[:8]}"
         prefix = settings.prefix or None
         folder = f"{prefix}/AWSDynamoDB/{export_id}" if prefix else f"AWSDynamoDB/{export_id}"
@@ -206,7 +203,7 @@ class LocalExporter:
             end_time=now_iso(),
             item_count=total,
             billed_size_bytes=sum(size for _d, _c, size in scanned),
-            output_format=self.config.export.output_format,
+            output_format=settings.output_format,
         )
         summary_text = json.dumps(summary, indent=2).encode("utf-8")
         summary_key = f"{folder}/{SUMMARY_NAME}"
@@ -222,27 +219,27 @@ def partial_put(s3: Any, bucket: str, extra: dict[str, str]) -> Callable[[str, b
     return put
 
 
-def exporter_for(config: JobConfig) -> Exporter:
+def exporter_for(source: SourceSettings) -> Exporter:
     """The AWS exporter, or the local one when asked or when the source DynamoDB is emulated."""
-    method = config.export.method
+    method = source.export.method
     if method == "auto":
-        method = "local" if config.account(config.source_account).emulated_dynamodb else "aws"
+        method = "local" if source.table.account.emulated_dynamodb else "aws"
     if method == "local":
-        return LocalExporter(config, segments=config.export.local_segments)
-    return AwsExporter(config)
+        return LocalExporter(source, segments=source.export.local_segments)
+    return AwsExporter(source)
 
 
-def export_bucket(config: JobConfig) -> str:
-    if not config.export.bucket:
+def export_bucket(source: SourceSettings) -> str:
+    if not source.export.bucket:
         raise TerminalError("source.export.bucket is not set", hint="say where the export should be written")
-    return config.export.bucket
+    return source.export.bucket
 
 
-def request_export(config: JobConfig, progress: Progress) -> ExportResult:
+def request_export(source: SourceSettings, progress: Progress) -> ExportResult:
     """Export the source table and record the manifest URI for this run id."""
-    export_bucket(config)
-    result = exporter_for(config).export(progress)
-    LedgerStore.for_run(config).put_json(
+    export_bucket(source)
+    result = exporter_for(source).export(progress)
+    LedgerStore.at(source.run).put_json(
         EXPORT_POINTER,
         {"manifest": result.manifest_uri, "item_count": result.item_count, "export_arn": result.export_arn},
     )
@@ -252,23 +249,23 @@ def request_export(config: JobConfig, progress: Progress) -> ExportResult:
 EXPORT_POINTER = "export.json"
 
 
-def manifest_uri(config: JobConfig) -> str:
+def manifest_uri(source: SourceSettings) -> str:
     """The export to migrate: the configured manifest, else the one `ddb-migrate export` recorded."""
-    if config.export.manifest_uri:
-        return config.export.manifest_uri
-    store = LedgerStore.for_run(config)
+    if source.export.manifest_uri:
+        return source.export.manifest_uri
+    store = LedgerStore.at(source.run)
     pointer = store.get_json(EXPORT_POINTER)
     if pointer is None:
         raise ConfigError(
-            f"source.export.manifest is not set and run {config.run_id} has no recorded export "
+            f"source.export.manifest is not set and run {source.run.run_id} has no recorded export "
             f"(s3://{store.bucket}/{store.prefix}{EXPORT_POINTER})",
             hint="run `ddb-migrate export --config ...` with the same run_id, or set source.export.manifest",
         )
     return str(pointer["manifest"])
 
 
-def open_export(config: JobConfig) -> LoadedExport:
-    export = load_export(config.account(config.export.read_account), manifest_uri(config))
+def open_export(source: SourceSettings) -> LoadedExport:
+    export = load_export(source.export_reader, manifest_uri(source))
     if export.summary.export_type != "FULL_EXPORT":
         raise TerminalError(
             f"{export.uri} is an {export.summary.export_type}",

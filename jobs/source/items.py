@@ -8,18 +8,18 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.config import JobConfig
 from jobs.core.item_checks import KeySchema
 from jobs.core.rows import TRAILER_LINE
 from jobs.mapping.compile import CompiledMapping, compile_mapping
+from jobs.mapping.spec import MappingSpec
 from jobs.source.sources import Source
 
 ITEM_SCHEMA = "Item map<string,string>"
 
 
-def read_items(spark: SparkSession, items_from: Source, config: JobConfig, files: list[Any]) -> DataFrame:
+def read_items(spark: SparkSession, items_from: Source, files: list[Any], partitions: int | None = None) -> DataFrame:
     """Source lines as rows: file_key, line_no, item (map of name -> AttributeValue JSON), ..."""
-    return parse_lines(items_from.lines(spark, files, config.partitions))
+    return parse_lines(items_from.lines(spark, files, partitions))
 
 
 def parse_lines(lines: DataFrame) -> DataFrame:
@@ -44,21 +44,20 @@ def parse_lines(lines: DataFrame) -> DataFrame:
 
 
 def compiled_mapping(
-    spark: SparkSession, config: JobConfig, items_from: Source, key_schema: KeySchema = ()
+    spark: SparkSession, mapping: MappingSpec, items_from: Source, key_schema: KeySchema = ()
 ) -> CompiledMapping:
-    """The config's mapping, checked against a sample of the source before any job runs."""
-    if config.mapping.empty:
-        return compile_mapping(spark, config.mapping, [])
-    return compile_mapping(spark, config.mapping, items_from.sample(), key_schema)
+    """The mapping, checked against a sample of the source before any job runs."""
+    if mapping.empty:
+        return compile_mapping(spark, mapping, [])
+    return compile_mapping(spark, mapping, items_from.sample(), key_schema)
 
 
 def mapped_items(
     spark: SparkSession,
-    config: JobConfig,
     items_from: Source,
     files: list[Any],
-    mapping: CompiledMapping | None = None,
+    mapping: CompiledMapping,
+    partitions: int | None = None,
 ) -> DataFrame:
     """Item rows in the target's shape: the mapping applied to what the source holds."""
-    mapping = mapping or compiled_mapping(spark, config, items_from)
-    return mapping.transform(read_items(spark, items_from, config, files))
+    return mapping.transform(read_items(spark, items_from, files, partitions))

@@ -19,8 +19,9 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs import aws
+from jobs.aws import AccountSpec
 from jobs.aws.wire import DynamoWire
-from jobs.config import JobConfig
+from jobs.config import SourceSettings
 from jobs.core.errors import MigrationError
 from jobs.core.rows import TRAILER_LINE
 from jobs.source.export import open_export
@@ -174,34 +175,33 @@ def scan_lines(batches: Iterator[pa.RecordBatch], settings: ScanSettings) -> Ite
         wire.close()
 
 
-def scan_settings(config: JobConfig) -> ScanSettings:
-    scan = config.scan
+def scan_settings(source: SourceSettings) -> ScanSettings:
+    scan = source.scan
     return ScanSettings(
-        account=config.account(config.source_account),
-        table=config.source_table,
+        account=source.table.account,
+        table=source.table.name,
         segments=scan.segments,
         read_units_per_s=scan.read_units_per_s,
         page_limit=scan.page_limit,
         consistent_read=scan.consistent_read,
-        max_retry_seconds=config.write.max_retry_seconds,
+        max_retry_seconds=source.max_retry_seconds,
     )
 
 
-def open_source(config: JobConfig) -> Source:
+def open_source(source: SourceSettings) -> Source:
     """The configured source of items: the export (``source.mode: export``) or the table (``scan``)."""
-    if config.source_mode == "scan":
-        table = aws.client(config.account(config.source_account), "dynamodb").describe_table(
-            TableName=config.source_table
-        )["Table"]
-        return ScanSource(scan_settings(config), table.get("ItemCount"))
-    return export_source(config, open_export(config))
+    if source.mode == "scan":
+        table = aws.client(source.table.account, "dynamodb").describe_table(TableName=source.table.name)["Table"]
+        return ScanSource(scan_settings(source), table.get("ItemCount"))
+    return export_source(source.export_reader, open_export(source))
 
 
-def export_source(config: JobConfig, export: LoadedExport) -> ExportSource:
+def export_source(reader: AccountSpec, export: LoadedExport) -> ExportSource:
+    """An export as a source, its files read with ``reader``'s credentials."""
     return ExportSource(
         export,
         ReadSettings(
-            account=config.account(config.export.read_account),
+            account=reader,
             bucket=export.bucket,
             output_format=export.summary.output_format,
         ),

@@ -57,7 +57,7 @@ def request_incremental_export(
     if method == "auto":
         method = "local" if config.account(config.source_account).emulated_dynamodb else "aws"
     if method == "aws":
-        return AwsExporter(config, window=(start, end)).export(say).manifest_uri
+        return AwsExporter(config.source, window=(start, end)).export(say).manifest_uri
     stream = source_stream(config)
     keys = tables.key_names(config.account(config.source_account), config.source_table)
     return LocalIncrementalExporter(config, stream.arn, keys).export(start, end, say).manifest_uri
@@ -134,5 +134,3 @@ def apply_incremental_export(config: JobConfig, manifest: str) -> tuple[RunRepor
     )
     store.write_report(report)
     return report, export
-
-

@@ -91,7 +91,7 @@ def source_snapshot(config: JobConfig, say: Callable[[str], None]) -> JobConfig:
     """The config pointed at a new export of the source as it is now (writes have stopped)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     exporting = replace(config, run_id=f"{config.run_id}-cutover-{stamp}")  # its own client token and prefix
-    result = exporter_for(exporting).export(say)
+    result = exporter_for(exporting.source).export(say)
     say(f"source exported for validation: {result.manifest_uri} ({result.item_count} items)")
     return replace(config, export=replace(config.export, manifest_uri=result.manifest_uri))
 
@@ -149,5 +149,3 @@ def cutover(
     details = {"lag_before": before.__dict__, "lag_after": after.__dict__, "drain": drained, "dead_letters": dead}
     details["validation"] = {"counts": outcome.counts, "report": str(report_dir)}
     return Verdict(checks, details)
-
-

@@ -97,7 +97,7 @@ class LocalIncrementalExporter:
     def export(self, start: datetime, end: datetime, progress: Progress) -> ExportResult:
         config = self.config
         source = config.account(config.source_account)
-        bucket = export_bucket(config)
+        bucket = export_bucket(config.source)
         reader = StreamReader(source, self.stream_arn, config.replication.batch_size)
         lines = [
             (key_text(c.keys, self.key_names), export_line(c, int((c.created_at or end.timestamp()) * 1_000_000)))

@@ -89,7 +89,7 @@ def _write_json(config: JobConfig, name: str, doc: Any) -> str:
 def covered_until(config: JobConfig) -> datetime:
     """The time up to which the target holds the source: the export's time, extended by every
     contiguous catch-up window applied since."""
-    summary = open_export(config).summary
+    summary = open_export(config.source).summary
     if not summary.export_time:
         raise TerminalError(f"the export of run {config.run_id} has no exportTime in its manifest")
     covered = _utc(datetime.fromisoformat(summary.export_time))
@@ -143,7 +143,7 @@ def build_plan(config: JobConfig) -> ReplicationPlan:
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     access: dict[str, str] = {}
     if not config.mapping.empty:
-        export = open_export(config)
+        export = open_export(config.source)
         access = resolve_access(config.mapping, sample_items(config.account(config.export.read_account), export))
     store = LedgerStore.for_run(config)
     plan = ReplicationPlan(
@@ -230,5 +230,3 @@ def run_replication(
         return {**summary, "elapsed_s": round(time.monotonic() - started, 3)}
     finally:
         replicator.close()
-
-

@@ -24,7 +24,7 @@ from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import LedgerStore
 from jobs.sink.collisions import resolve_collisions
 from jobs.sink.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
-from jobs.source.items import mapped_items, read_items
+from jobs.source.items import compiled_mapping, mapped_items, read_items
 from jobs.source.scan import ScanSettings, get_items
 from jobs.source.sources import Source
 from jobs.validate.target_scan import scan_digests
@@ -47,7 +47,8 @@ class Sides:
 
 def expected_items(spark: SparkSession, config: JobConfig, items_from: Source, files: list[Any]) -> DataFrame:
     """Item rows in the target's shape: the ONE place validation applies the mapping."""
-    return mapped_items(spark, config, items_from, files)
+    mapping = compiled_mapping(spark, config.mapping, items_from)
+    return mapped_items(spark, items_from, files, mapping, config.partitions)
 
 
 def dead_lettered(config: JobConfig) -> list[Place]:
@@ -120,7 +121,7 @@ def expected_digests(spark: SparkSession, sides: Sides) -> tuple[DataFrame, str]
         return _without(stored, dead_lettered(config)), "digests stored by the run for every finished unit"
     items = expected_items(spark, config, sides.source, sides.source.files)
     if config.mapping.collision_policy == "keep_latest":
-        items = resolve_collisions(items, config, sides.key_schema)
+        items = resolve_collisions(items, config.mapping, sides.key_schema)
     digests = _digests(_without(_digest_input(items, False), dead_lettered(config)), sides.digest)
     return digests, "the source read again and mapped"
 
@@ -128,7 +129,7 @@ def expected_digests(spark: SparkSession, sides: Sides) -> tuple[DataFrame, str]
 def actual_digests(spark: SparkSession, sides: Sides) -> DataFrame:
     if sides.target_export is None:
         return scan_digests(spark, sides.scan, sides.digest)
-    items = read_items(spark, sides.target_export, sides.config, sides.target_export.files)
+    items = read_items(spark, sides.target_export, sides.target_export.files, sides.config.partitions)
     return _digests(_digest_input(items, True), sides.digest)
 
 
@@ -158,5 +159,5 @@ def actual_items(spark: SparkSession, sides: Sides, keys: list[str], places: lis
     if sides.target_export is None:
         return get_items(sides.scan, keys, names)
     export = sides.target_export
-    found = _items_at(read_items(spark, export, sides.config, _files_of(export, places)), places)
+    found = _items_at(read_items(spark, export, _files_of(export, places), sides.config.partitions), places)
     return {key_text(item, names): item for item in found.values()}

@@ -82,14 +82,14 @@ def read_run_report(config: JobConfig) -> tuple[str, dict[str, Any] | None]:
 def _sides(spark: SparkSession, config: JobConfig, options: ValidationOptions) -> sides.Sides:
     key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     target_export = (
-        export_source(config, load_export(config.account(config.export.read_account), options.target_export))
+        export_source(config.source.export_reader, load_export(config.source.export_reader, options.target_export))
         if options.target_export
         else None
     )
     segments = options.segments or max(2, 2 * spark.sparkContext.defaultParallelism)
     return sides.Sides(
         config=config,
-        source=open_source(config),
+        source=open_source(config.source),
         key_schema=key_schema,
         target_export=target_export,
         digest=DigestSettings(tuple(n for n, _t in key_schema), options.keys_only, options.sample or 1.0),
@@ -263,5 +263,3 @@ def default_report_dir(config: JobConfig) -> str:
     """``s3://<output bucket>/<run prefix>validation/``: beside the run's ledger and report."""
     store = LedgerStore.for_run(config)
     return f"s3://{store.bucket}/{store.prefix}validation/"
-
-

@@ -123,7 +123,7 @@ def _prepare(
     doc["capacity"] = capacity
     doc["write"] = {"concurrency": 2, **(write or {})}
     config = parse_config(doc, f"<test {run_id}>")
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     _create(local_stack.account("target"), target, target_provisioned)
     return config, doc
 
@@ -192,7 +192,7 @@ def test_on_demand_target_and_scanned_source_rcu(local_stack, buckets, spark, na
     doc["capacity"] = {"target": {"warm_write_units_per_s": 8000}, "source": {"read_units": 250}}
     doc["write"] = {"concurrency": 2, "max_write_units_per_s": 300}
     config = dataclasses.replace(parse_config(doc), source_mode="scan")
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     _create(local_stack.account("target"), target, False)
     with Poller(source_account, source) as poller:
         assert run_main(config) == 0

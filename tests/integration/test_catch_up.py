@@ -57,7 +57,7 @@ def migrated(local_stack, buckets, names, spark, tmp_path):
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     config = parse_config(doc, str(path))
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     assert run_migration(config, spark).success
     return config, str(path), DynamoWire(account)
 
@@ -85,7 +85,7 @@ def _change_source(config, wire) -> None:
 
 def test_catch_up_then_replicate_through_the_cli(local_stack, migrated, capsys):
     config, path, wire = migrated
-    exported_at = open_export(config).summary.export_time
+    exported_at = open_export(config.source).summary.export_time
     assert exported_at is not None
     _change_source(config, wire)
     time.sleep(1.1)

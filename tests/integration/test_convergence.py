@@ -161,7 +161,7 @@ def test_full_load_plus_replication_converges_while_the_source_is_written(
     time.sleep(2)  # the export starts while the source is being written
 
     full_load_started = time.time()
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     report = run_migration(config, spark)
     full_load_ended = time.time()
     assert report.success, report.errors

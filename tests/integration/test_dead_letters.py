@@ -38,7 +38,7 @@ def _setup(local_stack, source_table, names, items, mapping):
     doc = demo.demo_config(local_stack, source, target, names("run"))
     doc["mapping"] = mapping
     config = parse_config(doc)
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), target, PK_ONLY)
     return doc, config
 

@@ -60,7 +60,7 @@ def test_glue_script_runs_with_glue_style_arguments_and_no_awsglue(
     source = source_table(list(datagen.make_items(80)))
     target, run_id = names("tgt"), names("run")
     config = make_config(local_stack, source, target, run_id)
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     doc = demo.demo_config(local_stack, source, target, "placeholder")
     s3(local_stack).put_object(Bucket=demo.ARTIFACT_BUCKET, Key=f"config/{run_id}.yaml", Body=yaml.safe_dump(doc))

@@ -35,7 +35,7 @@ def test_30_percent_throttling_and_500s_lose_and_corrupt_nothing(local_stack, bu
     target = names("tgt")
     with FaultProxy(local_stack.dynamodb_endpoint, throttle=0.30, server_error=0.05, seed=7) as proxy:
         config = make_config(local_stack, source, target, names("run"))
-        request_export(config, lambda _m: None)
+        request_export(config.source, lambda _m: None)
         tables.create_table(local_stack.account("target"), target, datagen.key_schema())
         doc = demo.demo_config(local_stack, source, target, config.run_id)
         doc["accounts"]["target"]["endpoints"]["dynamodb"] = proxy.url
@@ -63,7 +63,7 @@ def test_killed_mid_run_then_rerun_completes_exactly(local_stack, buckets, sourc
     from jobs.config import parse_config
 
     config = parse_config(doc)
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
@@ -108,7 +108,7 @@ def test_target_stopped_mid_write_fails_clearly_then_rerun_completes(
         from jobs.config import parse_config
 
         config = parse_config(doc)
-        request_export(config, lambda _m: None)
+        request_export(config.source, lambda _m: None)
         tables.create_table(config.account("target"), target, datagen.key_schema())
         outcome: dict[str, RunReport] = {}
         runner = threading.Thread(target=lambda: outcome.update(report=run_migration(config, spark)))

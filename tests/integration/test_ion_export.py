@@ -24,7 +24,7 @@ def test_ion_and_json_exports_migrate_to_identical_targets(local_stack, buckets,
         doc["source"]["export"]["format"] = fmt
         doc["source"]["export"]["prefix"] = f"exports/{source}-{fmt.lower()}"
         config = parse_config(doc)
-        result = request_export(config, lambda _m: None)
+        result = request_export(config.source, lambda _m: None)
         export = load_export(config.account("target"), result.manifest_uri)
         assert export.summary.output_format == fmt
         first = next(f for f in export.files if f.item_count)

@@ -69,7 +69,7 @@ def _prepare(local_stack, source_table, names, items, definition, mapping, run=T
     source = source_table(items)
     target = names("tgt")
     config = make_config(local_stack, source, target, names("run"), mapping=mapping)
-    request_export(config, lambda _m: None)
+    request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), target, definition)
     return config, target
 

@@ -43,7 +43,7 @@ EDGE_ITEMS = [
 
 def _export_and_run(local_stack, source, target_name, run_id):
     config = make_config(local_stack, source, target_name, run_id)
-    result = request_export(config, lambda _m: None)
+    result = request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), target_name, datagen.key_schema())
     return config, result
 

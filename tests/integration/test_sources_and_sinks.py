@@ -121,7 +121,7 @@ def test_a_new_table_is_created_by_import_with_the_ledger_carrying_its_counts(
     assert stored is not None and stored["target_import"]["imported_items"] == 300
 
     # staged as DYNAMODB_JSON gzip, spread over the requested files, each in hash (not key) order
-    bucket, prefix = staging_prefix(config)
+    bucket, prefix = staging_prefix(config.sink)
     client = s3(local_stack)
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
     assert len(keys) == 3
@@ -191,7 +191,7 @@ def test_import_refuses_an_existing_table_and_colliding_keys_before_staging(
     )
     with pytest.raises(CollisionError, match="nothing was written"):
         run_migration(colliding, spark)
-    bucket, prefix = staging_prefix(colliding)
+    bucket, prefix = staging_prefix(colliding.sink)
     assert s3(local_stack).list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0) == 0
     assert not tables.exists(colliding.account(colliding.target_account), colliding.target_table)
     assert parse_s3_uri(f"s3://{bucket}/{prefix}")[0] == demo.ARTIFACT_BUCKET
@@ -232,7 +232,7 @@ def test_cleanup_removes_only_the_runs_own_export_and_only_with_yes(
     source = source_table(list(datagen.make_items(50)))
     target = names("tgt")
     config = make_config(local_stack, source, target, names("clean"))
-    exported = request_export(config, lambda _m: None)
+    exported = request_export(config.source, lambda _m: None)
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     assert run_migration(config, spark).success
     bucket, summary_key = parse_s3_uri(exported.manifest_uri)

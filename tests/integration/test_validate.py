@@ -122,7 +122,7 @@ def migrated(local_stack, buckets, spark):
     tables.create_table(local_stack.account("source"), source, datagen.key_schema())
     put_items(local_stack.account("source"), source, items)
     clean = make_config(local_stack, source, target_a, f"vrun-a-{stamp}")
-    manifest = request_export(clean, lambda _m: None).manifest_uri
+    manifest = request_export(clean.source, lambda _m: None).manifest_uri
     damaged = make_config(local_stack, source, target_b, f"vrun-b-{stamp}", source={"export": {"manifest": manifest}})
     for config in (clean, damaged):
         tables.create_table(local_stack.account("target"), config.target_table, datagen.key_schema())
@@ -358,7 +358,7 @@ def test_target_export_mode_finds_the_same_and_a_missing_run_report_fails(migrat
     exporter = make_config(
         local_stack, damaged.target_table, "unused-table", f"{damaged.run_id}-export", source={"account": "target"}
     )
-    target_export = request_export(exporter, lambda _m: None).manifest_uri
+    target_export = request_export(exporter.source, lambda _m: None).manifest_uri
     never_ran = replace(damaged, run_id=f"{damaged.run_id}-never-ran")
     result = validate(never_ran, tmp_path, ValidationOptions(target_export=target_export), spark=spark)
     assert result.target["read"] == "export"

@@ -80,7 +80,7 @@ def _exported(
     doc = demo.demo_config(local_stack, source, target, names("run"))
     if mapping:
         doc["mapping"] = mapping
-    result = request_export(parse_config(doc), lambda _m: None)
+    result = request_export(parse_config(doc).source, lambda _m: None)
     doc["source"]["export"]["manifest"] = result.manifest_uri
     tables.create_table(local_stack.account("target"), target, datagen.key_schema())
     return doc

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -200,6 +200,15 @@ class LedgerStore:
     def rewrite_dead_letters(self, key: str, dead_letters: list[dict[str, Any]]) -> None:
         lines = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dead_letters)
         self._put(key, lines + "\n")
+
+    def dead_letter_files(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """Each dead-letter object of the run, in key order, with its records (one JSON line each).
+        The one reader of dead letters: ``dlq list``/``show`` and ``dlq replay`` both use it."""
+        s3 = aws.client(self.account, "s3")
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{self.prefix}dead-letters/")
+        for obj in (o for page in pages for o in page.get("Contents", [])):
+            body = s3.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read().decode("utf-8")
+            yield obj["Key"], [json.loads(line) for line in body.splitlines() if line.strip()]
 
     def clear_dead_letters(self, file_key: str) -> None:
         aws.client(self.account, "s3").delete_object(Bucket=self.bucket, Key=self.dead_letter_key(file_key))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
@@ -17,6 +19,29 @@ from jobs.core.signals import Terminated
 def _default_master() -> str:
     """Twice as many task slots as cores: a task waiting on S3 or DynamoDB leaves its core to another."""
     return f"local[{2 * (os.cpu_count() or 1)}]"
+
+
+# The local JVM's own log: errors only, so its start does not print its INFO/WARN lines
+# (native-hadoop, "Setting default log level") into what a person reads. The gateway's logger is
+# named because Spark takes its level for a Python shell's console. Glue keeps its own logging.
+QUIET_LOG4J2 = """status = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+rootLogger.level = error
+rootLogger.appenderRef.stdout.ref = console
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+"""
+
+
+def _quiet_log4j2() -> str:
+    path = Path(tempfile.gettempdir()) / f"ddb-migrate-log4j2-{os.getuid()}.properties"
+    if not path.is_file() or path.read_text() != QUIET_LOG4J2:
+        path.write_text(QUIET_LOG4J2)
+    return str(path)
 
 
 def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> SparkSession:
@@ -47,10 +72,25 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
             .config("spark.task.maxFailures", "1")
             # Ctrl-C goes to the whole process group; the driver alone handles it (jobs/spark_daemon.py)
             .config("spark.python.daemon.module", "jobs.spark_daemon")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_quiet_log4j2()}")
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def spark_tasks(spark: SparkSession) -> Callable[[], str]:
+    """What the running Spark stages have done so far, in words, for a phase's heartbeat."""
+    tracker = spark.sparkContext.statusTracker()
+
+    def done() -> str:
+        stages = [s for s in (tracker.getStageInfo(i) for i in tracker.getActiveStageIds()) if s is not None]
+        if not stages:
+            return "no Spark stage running"
+        finished = sum(s.numCompletedTasks for s in stages)
+        return f"Spark tasks {finished}/{sum(s.numTasks for s in stages)} in {len(stages)} running stage(s)"
+
+    return done
 
 
 _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")

@@ -17,6 +17,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 
+from jobs.aws.failures import announce_connection_retry
 from jobs.core.errors import TerminalError
 
 if TYPE_CHECKING:  # the pinned boto3 stubs: development only, not on the Glue runtime
@@ -149,7 +150,9 @@ def client(spec: AccountSpec, service: str, config: Config | None = None) -> Any
 def _cached_client(spec: AccountSpec, service: str, config: Config) -> Any:
     endpoint = spec.endpoint("dynamodb" if service == "dynamodbstreams" else service)
     factory: Any = session_for(spec, service)
-    return factory.client(service, endpoint_url=endpoint, config=config)
+    made = factory.client(service, endpoint_url=endpoint, config=config)
+    made.meta.events.register("needs-retry", announce_connection_retry)
+    return made
 
 
 def endpoint_url(spec: AccountSpec, service: str) -> str:

@@ -8,10 +8,20 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobs.cli.glue_control import add_glue_commands
-from jobs.cli.summary import say
-from jobs.core.errors import MigrationError
+from jobs.cli.logs import configure_logging
+from jobs.cli.summary import report_failure, say
+from jobs.core.errors import ConfigError
+from jobs.core.phases import phase, set_heartbeat
+
+if TYPE_CHECKING:
+    from jobs.config import JobConfig
+
+log = logging.getLogger(__name__)
+LOADING_LIBRARIES = "loading Spark and Great Expectations"
+HEARTBEAT_ON_A_TERMINAL_S = 10.0
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -43,10 +53,25 @@ def _cmd_local(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, *, existing_run: bool = False) -> JobConfig:
+    """The config; ``existing_run``: the command acts on a run that exists, so its id must be
+    given (``--run-id``) or set in the config, never the fresh default."""
     from jobs.config import load_config, s3_text_reader
 
-    return load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+    config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
+    if existing_run and not args.run_id and not config.raw.get("run_id"):
+        raise ConfigError(
+            f"{args.config}: which run? the config sets no run_id",
+            hint="pass --run-id ID, or set run_id in the config (the run id `ddb-migrate run` printed)",
+        )
+    return config
+
+
+def _begin(args: argparse.Namespace, verb: str) -> JobConfig:
+    """Load the config and say at once what the command is about to do (before the slow imports)."""
+    config = _load(args)
+    log.info("%s %s: %s -> %s", verb, config.run_id, config.source_table, config.target_table)
+    return config
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -58,16 +83,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import run_main
+    config = _begin(args, "run")
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import run_main
 
-    return run_main(_load(args), report_path=args.report)
+    return run_main(config, report_path=args.report, as_json=args.json)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import validate_main
+    config = _begin(args, "validate")
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import validate_main
 
     return validate_main(
-        _load(args),
+        config,
         args.report_dir,
         args.sample,
         args.keys_only,
@@ -79,15 +108,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import plan_main
+    config = _begin(args, "plan")
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import plan_main
 
-    return plan_main(_load(args), as_json=args.json)
+    return plan_main(config, as_json=args.json)
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    from jobs.cli.commands import replay_main
+    config = _load(args, existing_run=True)
+    if args.dlq_command != "replay":
+        from jobs.cli import dlq
 
-    return replay_main(_load(args))
+        if args.dlq_command == "list":
+            return dlq.list_main(config, as_json=args.json)
+        return dlq.show_main(config, args.limit, args.stage, args.error, as_json=args.json)
+    log.info("dlq replay %s", config.run_id)
+    with phase(LOADING_LIBRARIES):
+        from jobs.cli.commands import replay_main
+
+    return replay_main(config)
 
 
 def _cmd_finalize(args: argparse.Namespace) -> int:
@@ -99,15 +139,16 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
 def _cmd_cleanup(args: argparse.Namespace) -> int:
     from jobs.cli.commands import cleanup_main
 
-    return cleanup_main(_load(args), roles=args.role or [], yes=args.yes)
+    return cleanup_main(_load(args, existing_run=True), roles=args.role or [], yes=args.yes)
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     from jobs.cli.capacity import restore_main, show_main
 
+    config = _load(args, existing_run=True)
     if args.capacity_command == "show":
-        return show_main(_load(args))
-    return restore_main(_load(args), force=args.force)
+        return show_main(config)
+    return restore_main(config, force=args.force)
 
 
 def _cmd_replicate(args: argparse.Namespace) -> int:
@@ -148,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Migrate DynamoDB tables across AWS accounts: export -> Spark -> target table, with nothing lost."
         ),
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="-v: other libraries' logs and tracebacks; -vv: DEBUG"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     local = commands.add_parser("local", help="start, stop or inspect the embedded local stack")
@@ -166,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run = with_config("run", "run the migration job on Spark (local, spark-submit or Glue)")
     run.add_argument("--report", help="also write the run report JSON to this local path")
+    run.add_argument("--json", action="store_true", help="print the run report JSON on standard output")
     run.set_defaults(handler=_cmd_run)
 
     val = with_config("validate", "compare the target table with the source export (Data Docs + validation.json)")
@@ -211,12 +255,23 @@ def build_parser() -> argparse.ArgumentParser:
     cut.add_argument("--no-drain", action="store_true", help="the Lambda function drains the stream, not this command")
     cut.set_defaults(handler=_cmd_cutover)
 
-    dlq = commands.add_parser("dlq", help="dead letters of a run")
+    dlq = commands.add_parser("dlq", help="dead letters of a run: list, show, replay")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
-    replay = dlq_commands.add_parser("replay", help="re-drive a run's dead letters after a fix")
-    replay.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-    replay.add_argument("--run-id", help="the run whose dead letters to replay")
-    replay.set_defaults(handler=_cmd_dlq)
+    for action, text in (
+        ("list", "counts of a run's dead letters by stage and reason code"),
+        ("show", "the first N dead letters: file, line, key, reason and the item as recorded"),
+        ("replay", "re-drive a run's dead letters after a fix"),
+    ):
+        sub = dlq_commands.add_parser(action, help=text)
+        sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+        sub.add_argument("--run-id", help="the run whose dead letters to use (default: the config's run_id)")
+        if action != "replay":
+            sub.add_argument("--json", action="store_true", help="print JSON")
+        if action == "show":
+            sub.add_argument("-n", "--limit", type=int, default=5, help="how many dead letters to show (default 5)")
+            sub.add_argument("--stage", choices=("read", "mapping", "write"), help="only this stage")
+            sub.add_argument("--error", help="only this reason code (e.g. ItemTooLarge, MappingFailed)")
+        sub.set_defaults(handler=_cmd_dlq)
 
     capacity = commands.add_parser("capacity", help="capacity a run raised: show it, or restore it after a crash")
     capacity_commands = capacity.add_subparsers(dest="capacity_command", required=True, metavar="ACTION")
@@ -226,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = capacity_commands.add_parser(action, help=text)
         sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-        sub.add_argument("--run-id", required=True, help="the run whose capacity record to use")
+        sub.add_argument("--run-id", help="the run whose capacity record to use (default: the config's run_id)")
         if action == "restore":
             sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
         sub.set_defaults(handler=_cmd_capacity)
@@ -243,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-output")
     demo.add_argument("--items", type=int, default=10_000)
     demo.set_defaults(handler=_cmd_demo)
+    _verbose_anywhere(parser)
     return parser
 
 
@@ -257,26 +313,34 @@ class OneLineLogs(logging.Filter):
         return True
 
 
+def _verbose_anywhere(parser: argparse.ArgumentParser) -> None:
+    """Let ``-v`` follow the command too (``ddb-migrate run -v --config ...``)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        subs: dict[str, argparse.ArgumentParser] = action.choices
+        for sub in {id(p): p for p in subs.values()}.values():
+            if not any("-v" in a.option_strings for a in sub._actions):
+                sub.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            _verbose_anywhere(sub)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:
+    verbosity = int(args.verbose or 0)
+    configure_logging(verbosity)
+    if sys.stderr.isatty():  # on Glue and in logs, a phase's heartbeat every 30 s
+        set_heartbeat(HEARTBEAT_ON_A_TERMINAL_S)
+    if not verbosity:
         for handler in logging.getLogger().handlers:
             handler.addFilter(OneLineLogs())
-    for noisy in ("botocore", "urllib3", "py4j", "s3transfer"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.handler(args))
-    except MigrationError as error:
-        say(f"error: {error}")
-        return 2
     except KeyboardInterrupt:
         say("interrupted")
         return 130
+    except Exception as error:  # every error ends as one line; -v adds the traceback
+        return report_failure(error, verbosity)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
+from jobs.aws.failures import classify
+from jobs.core.errors import MigrationError
 from jobs.ledger import RunReport
+
+USAGE_EXIT = 2  # a usage, config, connection, credential or permission problem: nothing ran
 
 
 def say(message: str) -> None:
@@ -29,3 +34,25 @@ def summarize(report: RunReport) -> str:
         lines.append(f"dead letters: {report.dead_letter_uri}")
     lines.extend(f"error: {e}" for e in report.errors)
     return "\n".join(lines)
+
+
+def report_failure(error: BaseException, verbosity: int = 0) -> int:
+    """One line for a failure that ended a command, the traceback only with ``-v``; the exit code.
+
+    Our own errors and connection, credential or permission failures exit 2 (fix the setup and
+    rerun); anything else exits 1.
+    """
+    if verbosity:
+        traceback.print_exception(error, file=sys.stderr)
+    if isinstance(error, MigrationError):
+        say(f"error: {error}")
+        return USAGE_EXIT
+    failure = classify(error)
+    if failure is not None:
+        say(f"error: {failure.line()}")
+        return USAGE_EXIT
+    first = str(error).strip().splitlines()
+    say(f"error: {type(error).__name__}: {first[0] if first else ''}".rstrip(": "))
+    if not verbosity:
+        say("(rerun with -v for the traceback)")
+    return 1

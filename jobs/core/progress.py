@@ -92,18 +92,29 @@ class ProgressMonitor:
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        self._socket.setblocking(False)  # what the tasks sent last is waiting in the socket: count it
+        while self._receive():
+            pass
         self._socket.close()
         self._render(final=True)
+
+    def _receive(self) -> bool:
+        """Add one datagram's counts; False when none came."""
+        try:
+            data, _ = self._socket.recvfrom(65536)
+        except (TimeoutError, OSError):
+            return False
+        try:
+            for name, value in json.loads(data).items():
+                self.counts[name] = self.counts.get(name, 0) + int(value)
+        except (ValueError, AttributeError):
+            pass  # not ours: progress is advisory
+        return True
 
     def _run(self) -> None:
         last_render = last_log = time.monotonic()
         while not self._stop.is_set():
-            try:
-                data, _ = self._socket.recvfrom(65536)
-                for name, value in json.loads(data).items():
-                    self.counts[name] = self.counts.get(name, 0) + int(value)
-            except (TimeoutError, OSError, ValueError):
-                pass
+            self._receive()
             now = time.monotonic()
             if self._tty and now - last_render >= 1.0:
                 self._render()
@@ -126,9 +137,24 @@ class ProgressMonitor:
             f" | dead {self.counts.get('dead', 0):,} | ETA {eta}"
         )
 
+    def bar(self) -> str:
+        """The terminal's live line: a tqdm bar over the items, then the same counters as :meth:`line`."""
+        try:
+            from tqdm import tqdm
+        except ImportError:  # tqdm is pinned, but progress must never fail a run
+            return self.line()
+        done = self.counts.get("items", 0)
+        meter = tqdm.format_meter(
+            done, self.totals["items"] or None, time.monotonic() - self._started, ncols=70, unit=" items"
+        )
+        return (
+            f"{meter} | files {self.counts.get('files', 0)}/{self.totals['files']}"
+            f" | throttles {self.counts.get('throttles', 0):,} | dead {self.counts.get('dead', 0):,}"
+        )
+
     def _render(self, final: bool = False) -> None:
         if self._tty:
-            sys.stderr.write("\r" + self.line() + ("\n" if final else ""))
+            sys.stderr.write("\r\033[K" + self.bar() + ("\n" if final else ""))
             sys.stderr.flush()
         elif final:
             log.info(self.line())

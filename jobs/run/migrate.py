@@ -19,6 +19,7 @@ from jobs.capacity.budget import write_budget_now
 from jobs.capacity.guard import CapacityGuard
 from jobs.config import JobConfig
 from jobs.core.item_checks import KeySchema
+from jobs.core.phases import phase
 from jobs.core.progress import ProgressMonitor, cloudwatch_publisher
 from jobs.core.signals import signals_as_interrupts, signals_deferred
 from jobs.ledger import FileResult, LedgerStore, RunReport
@@ -98,9 +99,11 @@ def prepare_run(config: JobConfig, spark: SparkSession) -> PreparedRun:
     the target; a no-op rerun (every unit finished) stops after the ledger."""
     started = time.monotonic()
     sink = config.sink
-    items_from = open_source(config.source)
+    with phase("reading the source's manifests" if config.source_mode == "export" else "describing the source table"):
+        items_from = open_source(config.source)
     store = LedgerStore.at(sink.run)
-    finished = store.finished_files()
+    with phase("reading the run's ledger"):
+        finished = store.finished_files()
     todo = [f for f in items_from.files if f.key not in finished]
     log.info(
         "run %s: %d units of %s, %d already finished, %d to load",
@@ -113,8 +116,9 @@ def prepare_run(config: JobConfig, spark: SparkSession) -> PreparedRun:
     prepared = PreparedRun(items_from, store, finished, todo, started, start=store.get_json(START_NAME) or {})
     if not todo:
         return prepared
-    prepared.key_schema = tables.key_schema(sink.table.account, sink.table.name)
-    prepared.mapping = compiled_mapping(spark, config.mapping, items_from, prepared.key_schema)
+    with phase("sampling the source and checking the mapping"):
+        prepared.key_schema = tables.key_schema(sink.table.account, sink.table.name)
+        prepared.mapping = compiled_mapping(spark, config.mapping, items_from, prepared.key_schema)
     check_target_keys(prepared.key_schema, mapped_sample(spark, prepared.mapping, items_from.sample()), sink.table.name)
     prepared.start = decide_existing_items(store, sink, resumed=bool(finished))
     return prepared
@@ -131,7 +135,11 @@ def load_prepared(config: JobConfig, spark: SparkSession, prepared: PreparedRun)
     sink = config.sink
     path = load_path(sink, config.mapping, items_from, key_schema)
     log.info("load path: %s", path)
-    with spark_errors(), progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor:
+    with (
+        spark_errors(),
+        phase(f"loading {len(todo)} units into {sink.table.name} ({path} path)", heartbeat=False),
+        progress_monitor(spark, config, todo, items_from.approximate_items(todo)) as monitor,
+    ):
         if path == DIRECT and isinstance(items_from, ExportSource):  # direct is for exports only
             results = copy_export(
                 spark, sink, items_from, todo, key_schema, budget.units_per_s, monitor.address, config.partitions

@@ -17,13 +17,13 @@ from jobs.capacity.preview import CapacityPreview, TablePreview, finish_preview,
 from jobs.config import JobConfig
 from jobs.core.attrvalue import item_size, write_units
 from jobs.core.item_checks import item_problem
+from jobs.core.phases import phase
 from jobs.mapping.compile import sample_rows
+from jobs.run.costs import PRICE_PER_MILLION_WRU, CostInputs, as_dicts, estimate_costs, render_costs
 from jobs.sink.writer import item_body
 from jobs.source.items import compiled_mapping
-from jobs.source.sources import open_source
+from jobs.source.sources import ExportSource, open_source
 
-# On-demand write request units, USD per million (us-east-1 list price since Nov 2024).
-PRICE_PER_MILLION_WRU = 0.625
 # Import from S3, USD per GB of uncompressed source data (us-east-1 list price).
 PRICE_PER_GB_IMPORT = 0.15
 # A new on-demand table takes up to 4,000 write request units per second before it has scaled.
@@ -58,13 +58,17 @@ class PlanReport:
 
     capacity: list[dict[str, Any]] = field(default_factory=list)
     capacity_notes: list[str] = field(default_factory=list)
+    costs: list[dict[str, Any]] = field(default_factory=list)  # writes, export, Glue, S3: each with its price
 
 
 def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) -> PlanReport:
-    items_from = open_source(config.source)
-    sample = items_from.sample(sample_limit)
-    mapping = compiled_mapping(spark, config.mapping, items_from)
-    rows = mapping.transform(sample_rows(spark, sample)).collect()
+    with phase("reading the source's manifests" if config.source_mode == "export" else "describing the source table"):
+        items_from = open_source(config.source)
+    with phase(f"sampling up to {sample_limit} items"):
+        sample = items_from.sample(sample_limit)
+    with phase(f"mapping the sample of {len(sample)} items"):
+        mapping = compiled_mapping(spark, config.mapping, items_from)
+        rows = mapping.transform(sample_rows(spark, sample)).collect()
     try:
         key_schema = tables.key_schema(config.account(config.target_account), config.target_table)
     except Exception:
@@ -104,7 +108,8 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
         report.write_units_estimate = int(sum(units) / len(units) * item_count * kept)
         report.cost_usd_on_demand = round(report.write_units_estimate / 1e6 * PRICE_PER_MILLION_WRU, 2)
     now = datetime.now(UTC)
-    capacity = preview_capacity(config, now)
+    with phase("reading the tables' capacity"):
+        capacity = preview_capacity(config, now)
     budget = write_budget(config.write, capacity.target_during)  # the same function the job uses
     report.write_rate_wcu_per_s, report.rate_source = budget.units_per_s, budget.source
     if report.write_rate_wcu_per_s:
@@ -118,6 +123,18 @@ def make_plan(config: JobConfig, spark: SparkSession, sample_limit: int = 1000) 
     finish_preview(capacity, now, report.seconds_estimate)
     report.capacity = [asdict(t) for t in capacity.tables]
     report.capacity_notes = capacity.notes
+    billed = items_from.export.summary.raw.get("billedSizeBytes") if isinstance(items_from, ExportSource) else None
+    report.costs = as_dicts(
+        estimate_costs(
+            CostInputs(
+                items=item_count,
+                write_units=report.write_units_estimate,
+                table_bytes=int(billed) if billed is not None else None,
+                data_files=len(items_from.files),
+                write_units_per_s=report.write_rate_wcu_per_s,
+            )
+        )
+    )
     return report
 
 
@@ -168,6 +185,7 @@ def render(report: PlanReport) -> str:
     else:
         lines.append(f"  time: unknown; write rate: {report.rate_source}")
     lines += render_capacity(capacity_preview_of(report))
+    lines += render_costs(report.costs)
     if report.new_target:
         lines.append(f"  {report.target_table!r} is a new table: batch writes or ImportTable")
         for path in report.paths:

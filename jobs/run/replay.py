@@ -45,11 +45,6 @@ class ReplayReport:
     report: RunReport | None = None
 
 
-def _records(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    return [json.loads(line) for line in body.splitlines() if line.strip()]
-
-
 def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
     store = LedgerStore.for_run(config)
     s3 = aws.client(store.account, "s3")
@@ -58,9 +53,7 @@ def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
     mapping = compiled_mapping(spark, config.mapping, items_from, key_schema)
     finished = store.finished_files()
     outcome = ReplayReport()
-    listed = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=store.prefix + "dead-letters/")
-    for obj in (o for page in listed for o in page.get("Contents", [])):
-        records = _records(s3, store.bucket, obj["Key"])
+    for object_key, records in store.dead_letter_files():
         if not records:
             continue
         outcome.records += len(records)
@@ -70,11 +63,11 @@ def replay(config: JobConfig, spark: SparkSession) -> ReplayReport:
         outcome.still_dead += len(kept)
         file_key = str(records[0]["file"])
         if written or filtered:  # kept for audit until `ddb-migrate cleanup`
-            store.rewrite_dead_letters(obj["Key"].replace("/dead-letters/", f"/{REPLAYED}/", 1), records)
+            store.rewrite_dead_letters(object_key.replace("/dead-letters/", f"/{REPLAYED}/", 1), records)
         if kept:
-            store.rewrite_dead_letters(obj["Key"], kept)
+            store.rewrite_dead_letters(object_key, kept)
         else:
-            s3.delete_object(Bucket=store.bucket, Key=obj["Key"])
+            s3.delete_object(Bucket=store.bucket, Key=object_key)
         if file_key in finished:
             result = finished[file_key]
             result.written += written

@@ -171,7 +171,9 @@ def finish_file(writer: PartitionWriter, ledger: LedgerStore, account: FileAccou
             f"{len(unsent)} items of {result.file_key} were not written ({unsent[0].reason}); "
             "they are in the dead letters, and a rerun with the same run id retries this file"
         )
-    writer.progress.add(items=result.filtered + len(account.dead), files=1)
+    # dead letters the earlier stages and the item checks made count as dead too (the writer's own are counted
+    # as they happen), so the progress line agrees with the ledger
+    writer.progress.add(items=result.filtered + len(account.dead), dead=len(account.dead), files=1)
     if dead:
         ledger.record_dead_letters(result.file_key, [d.record() for d in dead])
     else:

@@ -27,12 +27,13 @@ from jobs import aws
 from jobs.aws import AccountSpec, tables
 from jobs.config import JobConfig, parse_s3_uri
 from jobs.core.errors import ConfigError
+from jobs.core.phases import phase
 from jobs.ledger import LedgerStore
 from jobs.sink.digests import DigestSettings
 from jobs.source.manifests import load_export
 from jobs.source.scan import ScanSettings
 from jobs.source.sources import export_source, open_source
-from jobs.spark import get_spark
+from jobs.spark import get_spark, spark_tasks
 from jobs.validate import compare, sides, suite
 from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
 
@@ -163,18 +164,26 @@ def validate(
     options = options or ValidationOptions()
     options.check()
     clock = _Stopwatch()
-    spark = spark or get_spark()
-    inputs = _sides(spark, config, options)
+    if spark is None:
+        with phase("starting Spark"):
+            spark = get_spark()
+    with phase("reading the source's manifests and the target's description"):
+        inputs = _sides(spark, config, options)
     (expected, expected_from), actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
     result = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        summary = compare.summarize(result, options.max_samples)
+        with phase("validating: reading both sides, hashing each item, joining by key", detail=spark_tasks(spark)):
+            summary = compare.summarize(result, options.max_samples)
         clock.lap("compare")
-        samples = _explain_samples(spark, inputs, summary, options)
-        report_uri, run_report = read_run_report(config)
-        ledger = ledger_status(run_report, report_uri)
+        with phase("validating: re-reading the sampled differences", detail=spark_tasks(spark)):
+            samples = _explain_samples(spark, inputs, summary, options)
+            report_uri, run_report = read_run_report(config)
+            ledger = ledger_status(run_report, report_uri)
         clock.lap("explain")
-        with _local_dir(report_dir, config.account(config.output_account)) as local:
+        with (
+            _local_dir(report_dir, config.account(config.output_account)) as local,
+            phase("validating: Great Expectations suites and Data Docs", detail=spark_tasks(spark)),
+        ):
             per_key = compare.failure_columns(result, options.keys_only)
             counts = suite.counts_frame(summary.expected_rows, summary.target_rows, ledger)
             outcomes, index = suite.run_suites(suite.SuiteInput(per_key, counts, options.max_samples), local)

@@ -16,8 +16,9 @@ from jobs.cli.commands import cleanup_main, finalize_main
 from jobs.config import parse_s3_uri
 from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo
+from jobs.run.costs import PRICE_PER_MILLION_WRU
 from jobs.run.migrate import run_migration
-from jobs.run.plan import PRICE_PER_GB_IMPORT, PRICE_PER_MILLION_WRU, make_plan, render
+from jobs.run.plan import PRICE_PER_GB_IMPORT, make_plan, render
 from jobs.run.post import finalize
 from jobs.sink.collisions import CollisionError
 from jobs.sink.import_table import staging_prefix

@@ -27,6 +27,7 @@ from jobs.config.settings import (
     ProgressSettings,
     ReplicationSettings,
     ScanSourceSettings,
+    SchemaSettings,
     WriteSettings,
 )
 from jobs.config.stages import RunPlace, SinkSettings, SourceSettings, TableRef
@@ -59,6 +60,7 @@ class JobConfig:
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
     glue_name_prefix: str | None = None  # the Terraform target module's name_prefix
+    schema: SchemaSettings = field(default_factory=SchemaSettings)  # target.schema: `schema copy`
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -106,6 +108,7 @@ class JobConfig:
             write=self.write,
             import_settings=staging,
             import_account=self.account(staging.account) if staging is not None else None,
+            schema=self.schema,
         )
 
 
@@ -166,6 +169,7 @@ def _job_config(document: JobDocument, mapping: MappingSpec, where: str, raw: di
         capacity=document.capacity.settings(),
         replication=document.replication.settings(),
         glue_name_prefix=document.glue.name_prefix,
+        schema=target.schema_.settings(),
         path=where,
         raw=raw,
     )

@@ -7,10 +7,10 @@ the rest of the job: the source cannot see the target, the writer cannot see the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobs.aws import AccountSpec
-from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings, WriteSettings
+from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings, SchemaSettings, WriteSettings
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,4 @@ class SinkSettings:
     write: WriteSettings
     import_settings: ImportSettings | None
     import_account: AccountSpec | None  # owner of the import's staging bucket
+    schema: SchemaSettings = field(default_factory=SchemaSettings)  # how `schema copy` builds the table

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -200,7 +201,7 @@ def test_create_request_has_everything_create_table_takes() -> None:
 def test_target_schema_is_read_from_the_job_file() -> None:
     from jobs.config import parse_config
 
-    doc = {
+    doc: dict[str, Any] = {
         "accounts": {"source": {"region": "eu-west-1"}, "target": {"region": "eu-west-1"}},
         "source": {"account": "source", "table": "orders", "export": {"bucket": "exports"}},
         "target": {

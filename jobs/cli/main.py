@@ -151,6 +151,12 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
     return restore_main(config, force=args.force)
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from jobs.cli.schema import copy_main
+
+    return copy_main(_load(args), dry_run=args.dry_run)
+
+
 def _cmd_replicate(args: argparse.Namespace) -> int:
     from jobs.cli.streams import replicate_main
 
@@ -285,6 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "restore":
             sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
         sub.set_defaults(handler=_cmd_capacity)
+
+    schema = commands.add_parser("schema", help="the target table's definition, from the source table's")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
+    copy = schema_commands.add_parser(
+        "copy", help="create the missing target table from the source's definition, through the mapping"
+    )
+    copy.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+    copy.add_argument("--dry-run", action="store_true", help="print the plan (a diff); change nothing")
+    copy.set_defaults(handler=_cmd_schema, run_id=None)
 
     config = commands.add_parser("config", help="the job config file itself")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")

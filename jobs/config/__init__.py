@@ -15,6 +15,7 @@ from jobs.config.settings import (
     ProgressSettings,
     ReplicationSettings,
     ScanSourceSettings,
+    SchemaSettings,
     WriteSettings,
 )
 from jobs.config.stages import RunPlace, SinkSettings, SourceSettings, TableRef
@@ -29,6 +30,7 @@ __all__ = [
     "ReplicationSettings",
     "RunPlace",
     "ScanSourceSettings",
+    "SchemaSettings",
     "SinkSettings",
     "SourceSettings",
     "TableRef",

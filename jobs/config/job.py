@@ -28,6 +28,7 @@ from jobs.config.settings import (
     ProgressSettings,
     ReplicationSettings,
     ScanSourceSettings,
+    SchemaSettings,
     WriteSettings,
 )
 from jobs.config.stages import RunPlace, SinkSettings, SourceSettings, TableRef
@@ -63,6 +64,7 @@ class JobConfig:
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
     glue_name_prefix: str | None = None  # the Terraform target module's name_prefix
+    schema: SchemaSettings = field(default_factory=SchemaSettings)  # target.schema: `schema copy`
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -111,6 +113,7 @@ class JobConfig:
             import_settings=staging,
             import_account=self.account(staging.account) if staging is not None else None,
             existing_items=self.existing_items,
+            schema=self.schema,
         )
 
 
@@ -176,6 +179,7 @@ def _job_config(document: JobDocument, mapping: MappingSpec, where: str, raw: di
         capacity=document.capacity.settings(),
         replication=document.replication.settings(),
         glue_name_prefix=document.glue.name_prefix,
+        schema=target.schema_.settings(),
         path=where,
         raw=raw,
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
 from jobs.config.rules import AccountName, ManifestUri, Number, Says, Section, TableName, Text, problem
-from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings
+from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings, SchemaSettings
 
 
 def _account_id_as_text(value: Any) -> Any:
@@ -164,6 +164,22 @@ class ImportSection(Section):
         )
 
 
+class SchemaSection(Section):
+    """``target.schema``: what ``ddb-migrate schema copy`` cannot take from the source table."""
+
+    kms_key_arn: Text | None = Field(
+        None, description="the target account's KMS key for the table's SSE (a source key is never reused)"
+    )
+    key_schema: Annotated[list[KeyAttribute], Field(max_length=2), Says("at most a partition key and a sort key")] = (
+        Field([], description="hash key first; default: the source's key through the mapping")
+    )
+
+    def settings(self) -> SchemaSettings:
+        return SchemaSettings(
+            kms_key_arn=self.kms_key_arn, key_schema=tuple((key.name, key.type) for key in self.key_schema)
+        )
+
+
 class TargetSection(Section):
     """``target``: the table to write and how."""
 
@@ -177,6 +193,9 @@ class TargetSection(Section):
     )
     import_: ImportSection | None = Field(
         None, alias="import", validate_default=True, description="required with mode: import, only then"
+    )
+    schema_: SchemaSection = Field(
+        SchemaSection(), alias="schema", description="how `ddb-migrate schema copy` creates the target table"
     )
 
     @field_validator("import_")

@@ -77,6 +77,14 @@ class ImportSettings:
 
 
 @dataclass(frozen=True)
+class SchemaSettings:
+    """``target.schema``: how ``ddb-migrate schema copy`` builds the target table (ADR 0015)."""
+
+    kms_key_arn: str | None = None  # the target account's KMS key for SSE; None: as the source, AWS-managed
+    key_schema: tuple[tuple[str, str], ...] = ()  # (name, S|N|B), hash key first; () = from source and mapping
+
+
+@dataclass(frozen=True)
 class ProgressSettings:
     """How a run reports progress: log lines on Glue, optional CloudWatch metrics."""
 

@@ -7,10 +7,10 @@ the rest of the job: the source cannot see the target, the writer cannot see the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobs.aws import AccountSpec
-from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings, WriteSettings
+from jobs.config.settings import ExportSettings, ImportSettings, ScanSourceSettings, SchemaSettings, WriteSettings
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,4 @@ class SinkSettings:
     import_settings: ImportSettings | None
     import_account: AccountSpec | None  # owner of the import's staging bucket
     existing_items: str = "refuse"  # target.existing_items: refuse | overwrite (ADR 0013)
+    schema: SchemaSettings = field(default_factory=SchemaSettings)  # how `schema copy` builds the table

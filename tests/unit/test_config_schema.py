@@ -17,10 +17,11 @@ from jobs.config import (
     ProgressSettings,
     ReplicationSettings,
     ScanSourceSettings,
+    SchemaSettings,
     WriteSettings,
     parse_config,
 )
-from jobs.config.sections import ScanSection
+from jobs.config.sections import ScanSection, SchemaSection
 from jobs.config.tuning import CapacitySection, ProgressSection, ReplicationSection, WriteSection
 from jobs.core.errors import ConfigError
 
@@ -97,6 +98,7 @@ def test_section_defaults_are_the_settings_defaults() -> None:
     assert ProgressSection().settings() == ProgressSettings()
     assert ReplicationSection().settings() == ReplicationSettings()
     assert CapacitySection().settings() == CapacitySettings()
+    assert SchemaSection().settings() == SchemaSettings()
     assert WriteSection().settings() == WriteSettings(
         concurrency=8, batch_size=25, max_retry_seconds=900.0, max_write_units_per_s=None, capacity_fraction=0.8
     )

@@ -53,15 +53,8 @@ def expected_items(spark: SparkSession, config: JobConfig, items_from: Source, f
 
 def dead_lettered(config: JobConfig) -> list[Place]:
     """(file, line) of every item the run dead-lettered, from its ``dead-letters/`` objects."""
-    store = LedgerStore.for_run(config)
-    s3 = aws.client(store.account, "s3")
-    places: list[Place] = []
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=f"{store.prefix}dead-letters/")
-    for page in pages:
-        for obj in page.get("Contents", []):
-            body = s3.get_object(Bucket=store.bucket, Key=obj["Key"])["Body"].read().decode("utf-8")
-            places += [(r["file"], int(r["line"])) for r in map(json.loads, body.splitlines()) if r.get("line", -1) > 0]
-    return places
+    records = (r for _key, file_records in LedgerStore.for_run(config).dead_letter_files() for r in file_records)
+    return [(r["file"], int(r["line"])) for r in records if r.get("line", -1) > 0]
 
 
 def _digest_input(items: DataFrame, dead_lines_are_errors: bool) -> DataFrame:

@@ -22,14 +22,8 @@ PK_ONLY = {
 }
 
 
-def _dead_letters(local_stack, config) -> list[dict]:
-    store = LedgerStore.for_run(config)
-    client = s3(local_stack)
-    out = []
-    for obj in client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix + "dead-letters/").get("Contents", []):
-        body = client.get_object(Bucket=store.bucket, Key=obj["Key"])["Body"].read().decode()
-        out += [json.loads(line) for line in body.splitlines()]
-    return out
+def _dead_letters(config) -> list[dict]:
+    return [r for _key, records in LedgerStore.for_run(config).dead_letter_files() for r in records]
 
 
 def _setup(local_stack, source_table, names, items, mapping):
@@ -62,7 +56,7 @@ def test_oversize_item_and_bad_key_are_dead_lettered_and_the_rest_written(
     report = run_migration(config, spark)
     assert not report.success and report.reconciled
     assert (report.items_written, report.items_dead_lettered) == (78, 2)
-    dead = {d["item"].get("code", {}).get("S", "-"): d for d in _dead_letters(local_stack, config)}
+    dead = {d["item"].get("code", {}).get("S", "-"): d for d in _dead_letters(config)}
     assert dead["c10"]["error"] == "ItemTooLarge" and "bytes after mapping" in dead["c10"]["reason"]
     assert dead["-"]["error"] == "MissingKey" and "'PK'" in dead["-"]["reason"]
     assert all(d["stage"] == "write" and d["file"].endswith(".json.gz") and d["line"] > 0 for d in dead.values())
@@ -80,14 +74,14 @@ def test_replay_after_fixing_the_mapping(local_stack, buckets, spark, source_tab
     )
     first = run_migration(config, spark)
     assert (first.items_written, first.items_dead_lettered) == (37, 3)
-    first_dead = _dead_letters(local_stack, config)
+    first_dead = _dead_letters(config)
     assert {d["stage"] for d in first_dead} == {"mapping"}
     doc["mapping"] = {"key": {"PK": "concat('K#', code)"}}  # the fix: keep qty as text
     outcome = replay(parse_config(doc), spark)
     assert (outcome.records, outcome.written, outcome.still_dead) == (3, 3, 0)
     assert outcome.report is not None
     assert outcome.report.success and outcome.report.items_written == 40 and outcome.report.items_dead_lettered == 0
-    assert _dead_letters(local_stack, config) == []
+    assert _dead_letters(config) == []
     replayed = {i["PK"]["S"]: i for i in tables.scan_items(local_stack.account("target"), config.target_table)}
     assert replayed["K#c7"]["qty"] == {"S": "three"} and replayed["K#c8"]["qty"] == {"N": "8"}
 

@@ -136,14 +136,8 @@ def _manifest_agrees(client, bucket, files_key, entries, victim):
     client.put_object(Bucket=bucket, Key=files_key.replace(".json", ".checksum"), Body=md5_base64(text).encode())
 
 
-def _dead_letters(local_stack, config) -> list[dict]:
-    store = LedgerStore.for_run(config)
-    client = s3(local_stack)
-    out = []
-    for obj in client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix + "dead-letters/").get("Contents", []):
-        body = client.get_object(Bucket=store.bucket, Key=obj["Key"])["Body"].read().decode()
-        out += [json.loads(line) for line in body.splitlines()]
-    return out
+def _dead_letters(config) -> list[dict]:
+    return [r for _key, records in LedgerStore.for_run(config).dead_letter_files() for r in records]
 
 
 @LOAD_PATHS
@@ -169,7 +163,7 @@ def test_damaged_lines_are_dead_lettered_with_reasons_and_the_rest_written(
     assert report.load_path == load_path
     assert (report.items_read, report.items_written, report.items_dead_lettered) == (200, 196, 4)
     assert report.reconciled and report.files_done == report.files_total and not report.success
-    dead = sorted(_dead_letters(local_stack, config), key=lambda d: d["line"])
+    dead = sorted(_dead_letters(config), key=lambda d: d["line"])
     assert [(d["file"], d["line"], d["error"]) for d in dead] == [
         (victim.key, 1, "InvalidExportLine"),
         (victim.key, 2, "InvalidExportLine"),

@@ -279,7 +279,7 @@ def test_malformed_attribute_values_are_dead_lettered_at_the_read_stage(
     report = run_migration(config, spark)
     assert (report.items_read, report.items_written, report.items_dead_lettered) == (300, 296, 4)
     assert report.reconciled and not report.success
-    letters = sorted(_dead_letters(local_stack, config), key=lambda d: d["line"])
+    letters = sorted(_dead_letters(config), key=lambda d: d["line"])
     assert [(d["line"], d["stage"], d["error"]) for d in letters] == [
         (n, "read", "InvalidExportLine") for n in (1, 2, 3, 4)
     ]

@@ -6,7 +6,9 @@ the run ends. A second run of the same id finds a live lease and refuses, naming
 since when. A lease whose holder stopped renewing (kill -9, a lost host) expires ``ttl_s`` after
 its last renewal and is taken over, again with ``If-Match``, so of two runs that find the same
 expired lease only one wins. Expiry is judged by the clock of the run that finds the lease;
-the TTL is far longer than any clock skew between hosts that keep NTP time. ADR 0013.
+the TTL is far longer than any clock skew between hosts that keep NTP time. A holder on the
+same host (same boot) whose process is gone is known dead at once: its lease is taken over
+without waiting for the TTL, which is what a rerun after kill -9 on one machine needs. ADR 0013.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -50,10 +53,19 @@ class Lease:
     since: str  # ISO 8601, UTC: when the holder took the lease
     renewed_at: float  # epoch seconds of the last renewal
     ttl_s: float
+    process: str = ""  # "<boot id>:<pid>:<start ticks>" of the holder, for the same-host check
 
     @property
     def expires_at(self) -> float:
         return self.renewed_at + self.ttl_s
+
+    def holder_gone(self) -> bool:
+        """True only when the holder ran on this host, in this boot, and its process has ended."""
+        boot, _, rest = self.process.partition(":")
+        pid, _, ticks = rest.partition(":")
+        if not boot or boot != _boot_id() or not pid.isdigit():
+            return False  # another host (or an older lease): only the TTL can tell
+        return _start_ticks(int(pid)) != ticks  # no such process, or the pid now names another one
 
     def body(self) -> bytes:
         return json.dumps(asdict(self), indent=2).encode("utf-8")
@@ -61,6 +73,28 @@ class Lease:
 
 def _stamp(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""  # not Linux: the same-host check is off, the TTL still applies
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time in clock ticks since boot ('' when there is no such process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[1].split()  # counted after the command name: state is field 3
+    return "" if fields[0] == "Z" else fields[19]  # a zombie has ended; field 22 is the start time
+
+
+def this_process() -> str:
+    boot = _boot_id()
+    return f"{boot}:{os.getpid()}:{_start_ticks(os.getpid())}" if boot else ""
 
 
 def default_holder() -> str:
@@ -106,7 +140,7 @@ class RunLease:
         return Lease(**json.loads(response["Body"].read())), str(response["ETag"])
 
     def _mine(self, now: float) -> Lease:
-        return Lease(self.run_id, self.holder, self.since or _stamp(now), now, self.ttl_s)
+        return Lease(self.run_id, self.holder, self.since or _stamp(now), now, self.ttl_s, this_process())
 
     def acquire(self) -> None:
         """Take the lease, or take over an expired one; refuse when another run holds it."""
@@ -124,12 +158,13 @@ class RunLease:
             if found is None:
                 continue  # released between our two calls: try again
             lease, etag = found
-            if now < lease.expires_at:
+            gone = lease.holder_gone()
+            if now < lease.expires_at and not gone:
                 raise LeaseHeldError(
                     f"run {self.run_id} is already running: its lease is held by {lease.holder} since "
                     f"{lease.since} (renewed {now - lease.renewed_at:.0f}s ago, {self.uri})",
-                    hint="wait for that run to end; if its process is gone (kill -9, a lost host), rerun after "
-                    f"{_stamp(lease.expires_at)}, when its lease expires and this run takes it over",
+                    hint="wait for that run to end; if it ran on another host and is gone (kill -9, a lost host), "
+                    f"rerun after {_stamp(lease.expires_at)}, when its lease expires and this run takes it over",
                 )
             try:
                 self.etag = self._put(self._mine(now), IfMatch=etag)
@@ -139,11 +174,11 @@ class RunLease:
                 continue  # another run took it over first: look again
             self.took_over = lease
             log.warning(
-                "lease: took over run %s from %s (held since %s, expired %s without renewal)",
+                "lease: took over run %s from %s (held since %s, %s)",
                 self.run_id,
                 lease.holder,
                 lease.since,
-                _stamp(lease.expires_at),
+                "its process on this host is gone" if gone else f"expired {_stamp(lease.expires_at)} without renewal",
             )
             return
         raise LeaseHeldError(f"run {self.run_id}: could not take its lease ({self.uri}); another run keeps taking it")

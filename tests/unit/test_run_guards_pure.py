@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 
 from jobs.aws import AccountSpec
 from jobs.config import parse_config
 from jobs.ledger import FileResult, RunReport
+from jobs.run import lease as lease_module
 from jobs.run.lease import Lease
 from jobs.sink.preflight import PreflightError, check_target_keys, key_schema_text, sample_shape
 from jobs.source.read import _json_row
@@ -143,3 +147,20 @@ def test_the_rate_counts_only_this_invocations_items_and_server_errors_are_their
     report = RunReport.from_files("r", 2, now, 2.0, manifest_item_count=1000, skipped=1, previous=before)
     assert (report.items_read, report.items_processed, report.items_per_s) == (1000, 100, 50.0)
     assert (report.retries, report.server_errors, report.success) == (3, 2, True)
+
+
+def test_a_holder_on_this_host_is_gone_only_when_its_process_has_ended() -> None:
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    boot = lease_module.this_process().split(":")[0]
+    assert boot, "this test runs on Linux, where /proc gives the boot id"
+
+    def lease(process: str) -> Lease:
+        return Lease("run", "h", "2026-01-01 00:00:00 UTC", 1000.0, 60.0, process)
+
+    assert not lease(lease_module.this_process()).holder_gone()  # alive: only the TTL ends it
+    assert lease(f"{boot}:{ended.pid}:1").holder_gone()  # ended
+    assert lease(f"{boot}:{os.getpid()}:1").holder_gone()  # the pid now names another process
+    assert not lease(f"other-boot:{ended.pid}:1").holder_gone()  # another host: wait for the TTL
+    assert not lease("").holder_gone()  # a lease written without the field
+    assert json.loads(lease("b:1:2").body())["process"] == "b:1:2"

@@ -9,7 +9,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
+from pyspark import InheritableThread
 from pyspark.sql import SparkSession
 
 from jobs.core.errors import MigrationError, TerminalError
@@ -91,6 +93,37 @@ def spark_tasks(spark: SparkSession) -> Callable[[], str]:
         return f"Spark tasks {finished}/{sum(s.numTasks for s in stages)} in {len(stages)} running stage(s)"
 
     return done
+
+
+T = TypeVar("T")
+
+
+def off_main_thread(action: Callable[[], T], name: str = "spark-action") -> T:
+    """Run ``action``, which blocks in Py4J calls, on a thread of its own while this one waits.
+
+    Signal handlers run on the main thread, and ours raise (Ctrl-C, SIGTERM: ADR 0013). Raised
+    inside a Py4J call, the interrupt leaves that thread's gateway connection out of step: the
+    cut call's answer is read by the next call, and every later Spark call on the thread fails
+    with nonsense such as "PythonRDD does not exist in the JVM". Here the main thread only waits,
+    so the interrupt lands in the wait: the action's connection stays whole, and the caller can
+    still cancel the job and watch it end through its own. The action's result or error is
+    returned or raised as if it had run here.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = action()
+        except BaseException as exc:  # handed to the waiting thread as it is
+            outcome["error"] = exc
+
+    thread = InheritableThread(target=run, name=name, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.25)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
 
 
 _ERROR_LINE = re.compile(r"jobs\.[\w.]+\.(\w+Error): (.+)")

@@ -33,7 +33,7 @@ def run_main(config: JobConfig, report_path: str | None = None, as_json: bool = 
 
     Exit 0 only when everything reconciles and any capacity raised for the run is restored.
     """
-    outcome = run_guarded(config, started_spark())
+    outcome = run_guarded(config, started_spark)  # the lease first, then Spark
     report = outcome.report
     if report_path:
         Path(report_path).parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ and feeds ``plan`` and the exploration notebook.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,8 +66,3 @@ def typed_access(stats: AttributeStats | None, name: str, override: str | None, 
         scale = min(stats.max_scale, 38 - stats.max_integer_digits)
         return f"decimal(38,{max(scale, 0)})"
     return {"S": "string", "BOOL": "boolean", "B": "binary", "NULL": "string"}.get(kind, "json")
-
-
-def parse_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
-    """Items of DYNAMODB_JSON export lines (for samples; the job itself parses in the JVM)."""
-    return [json.loads(line)["Item"] for line in lines if line.strip()]

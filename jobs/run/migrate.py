@@ -8,6 +8,7 @@ import logging
 import signal
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from jobs.sink.load import load_items
 from jobs.sink.preflight import check_target_keys
 from jobs.source.items import compiled_mapping, mapped_sample
 from jobs.source.sources import ExportSource, Source, open_source
-from jobs.spark import spark_errors
+from jobs.spark import off_main_thread, spark_errors
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def _wait_for_tasks(spark: SparkSession, timeout_s: float = 60.0) -> None:
     writing its ledger row) has been killed, so the partial report and the restore come after the
     last write."""
     deadline = time.monotonic() + timeout_s
-    with contextlib.suppress(Exception):  # the gateway may have been interrupted mid-call
+    with contextlib.suppress(Exception):  # the gateway is gone when the JVM was killed with the group
         tracker = spark.sparkContext.statusTracker()
         while tracker.getActiveStageIds() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -210,26 +211,31 @@ def _interrupted_report(config: JobConfig, prepared: PreparedRun) -> RunReport:
     return report
 
 
-def run_guarded(config: JobConfig, spark: SparkSession, lease_ttl_s: float = DEFAULT_TTL_S) -> GuardedRun:
+def run_guarded(
+    config: JobConfig, spark: SparkSession | Callable[[], SparkSession], lease_ttl_s: float = DEFAULT_TTL_S
+) -> GuardedRun:
     """Run the job under the run id's lease and inside the capacity guard.
 
     Successful only when everything reconciles and any capacity raised for the run is restored
     (or, with ``capacity.allow_delayed_restore``, waits only for AWS's decrease limit). A run
     with nothing left to do changes no capacity. Ctrl-C or SIGTERM ends it with a partial
-    report marked ``interrupted``, after the capacity is restored.
+    report marked ``interrupted``, after the capacity is restored. ``spark`` is a session or a
+    function that starts one: the CLI passes the function, so the lease is taken (or refused)
+    before Spark's few seconds of start-up.
     """
     with (
         signals_as_interrupts((signal.SIGINT, signal.SIGTERM)),
         RunLease(LedgerStore.at(config.sink.run), config.run_id, lease_ttl_s) as lease,
     ):
+        session = spark if isinstance(spark, SparkSession) else spark()
         if config.sink.mode == "import":
-            return _guarded_load(config, spark, None, lease)
-        prepared = prepare_run(config, spark)
+            return _guarded_load(config, session, None, lease)
+        prepared = off_main_thread(lambda: prepare_run(config, session))
         if not prepared.todo:
             report = prepared.report(config, [])
             prepared.store.write_report(report)
             return GuardedRun(report, True, [])
-        return _guarded_load(config, spark, prepared, lease)
+        return _guarded_load(config, session, prepared, lease)
 
 
 def _guarded_load(config: JobConfig, spark: SparkSession, prepared: PreparedRun | None, lease: RunLease) -> GuardedRun:
@@ -239,9 +245,11 @@ def _guarded_load(config: JobConfig, spark: SparkSession, prepared: PreparedRun 
         with guard:
             try:
                 if prepared is None:
-                    report = run_import(config, spark, open_source(config.source), LedgerStore.at(config.sink.run))
+                    report = off_main_thread(
+                        lambda: run_import(config, spark, open_source(config.source), LedgerStore.at(config.sink.run))
+                    )
                 else:
-                    report = load_prepared(config, spark, prepared)
+                    report = off_main_thread(lambda: load_prepared(config, spark, prepared))
             except BaseException as stopped:
                 with contextlib.suppress(Exception):  # stop the writers before capacity is lowered
                     spark.sparkContext.cancelAllJobs()

@@ -25,6 +25,7 @@ from jobs.core.canonical import canonical_value
 from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError
 from jobs.core.item_checks import KeySchema
 from jobs.core.progress import ProgressAddress
+from jobs.core.signals import stop_requested
 from jobs.ledger import FileResult
 from jobs.mapping.spec import MappingSpec
 from jobs.sink.collisions import collisions_possible
@@ -115,8 +116,12 @@ def _bad_line(file_key: str, line_no: int, reason: str, line: str) -> DeadLetter
     return DeadLetter(file_key, line_no, "read", "InvalidExportLine", reason, as_json(line))
 
 
-def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: DataFile) -> FileResult:
-    """Read one data file whole and checked, hand its items to the writer, and close its ledger row."""
+def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: DataFile) -> FileResult | None:
+    """Read one data file whole and checked, hand its items to the writer, and close its ledger row.
+
+    None when Ctrl-C asked the task to stop (ADR 0013): the file is left without a ledger row, so
+    the rerun copies it again (the items already sent are put again, with the same values).
+    """
     load = settings.load
     account = FileAccount(data_file.key, load.digests)
     key_names = load.writer.key_names
@@ -124,6 +129,8 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
     error: str | None = None
     try:
         for line_no, text in verified_lines(settings.read, data_file.key, data_file.item_count, data_file.md5):
+            if stop_requested():
+                return None
             account.result.read += 1
             line = text
             if ion:
@@ -148,15 +155,22 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
     return finish_file(writer, load.ledger, account, error)
 
 
+def _data_files(batches: Iterator[pa.RecordBatch]) -> Iterator[DataFile]:
+    for batch in batches:
+        for row in batch.to_pylist():
+            yield DataFile(key=row["key"], item_count=row["item_count"], md5=row["md5"])
+
+
 def copy_rows(batches: Iterator[pa.RecordBatch], settings: DirectSettings) -> Iterator[pa.RecordBatch]:
     """``mapInArrow`` body: data files (key, item_count, md5) in, one ledger row per file out."""
     writer = PartitionWriter(settings.load.writer)
     finished: list[FileResult] = []
     try:
-        for batch in batches:
-            for row in batch.to_pylist():
-                data_file = DataFile(key=row["key"], item_count=row["item_count"], md5=row["md5"])
-                finished.append(copy_file(writer, settings, data_file))
+        for data_file in _data_files(batches):
+            result = copy_file(writer, settings, data_file)
+            if result is None:  # Ctrl-C: end the partition with the files finished so far
+                break
+            finished.append(result)
     finally:
         writer.close()
     yield pa.RecordBatch.from_pylist([asdict(r) for r in finished], schema=RESULT_SCHEMA)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import logging
 import zlib
 from typing import Any
 
 from jobs import aws
 from jobs.aws import AccountSpec
-from jobs.mapping.inventory import parse_lines
+from jobs.core.errors import InvalidItemError
 from jobs.source.ion_format import line_to_item
 from jobs.source.manifests import LoadedExport
 
@@ -46,8 +47,33 @@ def sample_lines(account: AccountSpec, export: LoadedExport, limit: int = 1000) 
     return out
 
 
+def _json_item(line: str, _where: str) -> dict[str, Any]:
+    item = json.loads(line)["Item"]
+    if not isinstance(item, dict) or not item:
+        raise ValueError("not an export record")
+    return item
+
+
 def sample_items(account: AccountSpec, export: LoadedExport, limit: int = 1000) -> list[dict[str, Any]]:
-    lines = sample_lines(account, export, limit)
-    if export.summary.output_format == "ION":
-        return [line_to_item(line, f"{key} line {number}") for key, number, line in lines]
-    return parse_lines(line for _key, _number, line in lines)
+    """The items of the sampled lines. A line that is not an export record is left out with a
+    warning naming it: the sample only informs (``plan``, the preflight, the inferred types), and
+    the load stage dead-letters that line with its reason."""
+    parse = line_to_item if export.summary.output_format == "ION" else _json_item
+    items: list[dict[str, Any]] = []
+    left_out: list[str] = []
+    for key, number, line in sample_lines(account, export, limit):
+        if not line.strip():
+            continue
+        where = f"s3://{export.bucket}/{key} line {number}"
+        try:
+            items.append(parse(line, where))
+        except (ValueError, KeyError, TypeError, InvalidItemError):
+            left_out.append(where)
+    if left_out:
+        log.warning(
+            "sample: %d line(s) are not export records and are left out of the sample (first: %s); "
+            "the load dead-letters them with the reason",
+            len(left_out),
+            left_out[0],
+        )
+    return items

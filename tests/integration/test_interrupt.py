@@ -22,6 +22,9 @@ def test_sigint_to_the_process_group_exits_130_restores_capacity_and_reports_the
     config, doc = _prepare(
         local_stack, source_table, names, 2400, {"target": {"on_demand": True}}, True, {"max_write_units_per_s": 200}
     )
+    # One task takes the five files in turn, so when the first is finished four are still to come;
+    # with a task per file, all five run side by side and end together, and no moment is mid-run.
+    doc["spark"] = {"partitions": 1}
     config = parse_config(doc)
     process, _path = _start_run(doc, tmp_path)
     try:

@@ -19,11 +19,12 @@ from jobs.local.faults import FaultProxy
 from jobs.local.stack import SECRET
 from jobs.mapping.item import resolve_access
 from jobs.mapping.spec import parse_mapping
+from jobs.sink.preflight import PreflightError
 from jobs.streams import handler as handler_module
 from jobs.streams.changes import Change, export_line, from_export_line, wire_item
 from jobs.streams.follow import StreamReader
 from jobs.streams.redrive import redrive
-from jobs.streams.replicate import VERSION_TABLE
+from jobs.streams.replicate import VERSION_TABLE, build_plan
 from jobs.streams.replicator import DeadLetterSink, ReplicationPlan, Replicator
 
 from .conftest import make_config
@@ -328,3 +329,20 @@ def test_redrive_applies_the_batches_the_function_gave_up_on(repl, local_stack, 
     assert repl.target_items()[_key("a", 1)] == _item("a", 1, v=2, note="second")
     left = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert left["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"  # only the foreign one
+
+
+def test_replication_refuses_a_target_whose_key_no_source_item_fits_before_any_change(local_stack, names):
+    """The run path's preflight holds for replication too: the plan (the replicator's and the
+    Lambda function's) is refused with both key schemas shown, before any stream record is read."""
+    wrong = Tables(local_stack, names, target_keys=MOVED_KEYS)  # target keyed on PK; items carry pk, sk
+    wrong.write("PutItem", Item=_item("o1", 1, customer="ann"))
+    with pytest.raises(PreflightError) as refused:
+        build_plan(make_config(local_stack, wrong.source, wrong.target, names("run")))
+    text = str(refused.value)
+    assert f"no sampled item fits the key of target table {wrong.target!r}" in text
+    assert "target key:    PK S (HASH)" in text and "pk" in text.split("mapped sample:")[1]
+
+    right = Tables(local_stack, lambda base: names(f"{base}-ok"))  # keyed as the items are: the plan is made
+    right.write("PutItem", Item=_item("o1", 1, customer="ann"))
+    plan = build_plan(make_config(local_stack, right.source, right.target, names("run")))
+    assert plan.key_schema == (("pk", "S"), ("sk", "N")) and plan.source_key_names == ("pk", "sk")

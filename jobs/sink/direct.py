@@ -21,6 +21,7 @@ import pyarrow as pa
 from pyspark.sql import SparkSession
 
 from jobs.config import SinkSettings
+from jobs.core.attrvalue import validate_item
 from jobs.core.canonical import canonical_value
 from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError
 from jobs.core.item_checks import KeySchema
@@ -145,6 +146,11 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
                 account.dead.append(_bad_line(data_file.key, line_no, reason, line))
                 continue
             item, body = parsed
+            try:
+                validate_item(item)  # the Spark path's read-time check (jobs.source.read), same reason
+            except InvalidItemError as exc:
+                account.dead.append(_bad_line(data_file.key, line_no, f"{data_file.key} line {line_no}: {exc}", line))
+                continue
             # The key check reads the key attributes' canonical texts, which the digests need anyway.
             canonical = canonical_of(item) if account.digests is not None else canonical_of(item, key_names)
             keys = {name: canonical[name] for name in key_names if name in canonical}

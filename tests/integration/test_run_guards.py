@@ -30,7 +30,7 @@ from jobs.sink.writer import put_items
 from jobs.source.export import manifest_uri, request_export
 from jobs.source.export_format import checksum_keys, files_manifest_line, md5_base64
 
-from .conftest import make_config
+from .conftest import LOAD_PATHS, make_config
 from .test_capacity import CLI, _create
 from .test_dead_letters import _dead_letters
 from .test_migration import _damage
@@ -216,7 +216,7 @@ def test_two_concurrent_runs_of_one_id_one_refuses_nothing_written_twice(
     tables.create_table(local_stack.account("target"), config.target_table, datagen.key_schema())
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(doc))
-    command = [*CLI, "run", "--config", str(path)]
+    command = [*CLI, "run", "--config", str(path), "--json"]  # the report on stdout
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
@@ -255,10 +255,11 @@ def _replace_data_file(local_stack, config: JobConfig, spoil: Any) -> str:
     return str(victim.key)
 
 
+@LOAD_PATHS
 def test_malformed_attribute_values_are_dead_lettered_at_the_read_stage(
-    local_stack, buckets, spark, source_table, names
+    local_stack, buckets, spark, source_table, names, load_path
 ):
-    config = _exported(local_stack, source_table, names, 300)
+    config = _exported(local_stack, source_table, names, 300, write={"path": load_path})
     tables.create_table(local_stack.account("target"), config.target_table, datagen.key_schema())
     bad = {
         "tag": ({"XX": "1"}, "attribute tag: unknown type 'XX'"),

@@ -33,6 +33,7 @@ EXAMPLE_TITLES = {
     MISMATCH: "Different: the same key, other values",
     UNREADABLE: "Unreadable export files",
 }
+LEDGER_COUNTS = ("read", "written", "filtered", "dead_lettered")
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em; color: #202124; max-width: 80em; }
 table { border-collapse: collapse; margin: .5em 0 1em; }
@@ -111,7 +112,7 @@ def _counts(result: ValidationResult) -> str:
 def _ledger(ledger: dict[str, Any]) -> str:
     if not ledger.get("found"):
         return f"<p>{escape(str(ledger.get('status')))}</p>"
-    counts = ", ".join(f"{name} {ledger.get(name, 0)}" for name in ("read", "written", "filtered", "dead_lettered"))
+    counts = ", ".join(f"{name.replace('_', '-')} {ledger.get(name, 0)}" for name in LEDGER_COUNTS)
     return f"<p>{_code('run report', ledger.get('uri'))}: {escape(counts)}; {escape(str(ledger['status']))}.</p>"
 
 
@@ -169,6 +170,8 @@ def _examples(result: ValidationResult) -> str:
         elif klass == UNREADABLE:
             rows = [[f"<code>{escape(str(s.get('file')))}</code>", escape(str(s.get("error")))] for s in samples]
             parts.append(_table(["file", "error"], rows))
+        elif klass == UNEXPECTED:
+            parts.append(_table(["key"], [[f"<code>{escape(_key(s['key']))}</code>"] for s in samples]))
         else:
             rows = []
             for s in samples:

@@ -339,10 +339,9 @@ def test_data_docs_index_tells_the_story_offline(damaged_report, migrated):
     assert "<script" not in page and not re.search(r"(src|href)=[\"']https?:", page)
     text = _visible_text(page)
     damaged, total = migrated.damaged, len(migrated.source_items)
-    assert text.startswith("ddb-migrate validation FAILED: 3 of 8 expectations ")
-    assert f"run id {damaged.run_id} " in text
-    assert f"source table {damaged.source_table}, export {damaged.export.manifest_uri} " in text
-    assert f"target table {damaged.target_table}, read by parallel scan " in text
+    assert f"ddb-migrate validation FAILED: 3 of 8 expectations run id {damaged.run_id} " in text
+    assert f"source table {damaged.source_table} , export {damaged.export.manifest_uri} " in text
+    assert f"target table {damaged.target_table} , read by parallel scan mode full " in text
     assert f"validated at {result.validated_at} " in text
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", result.validated_at or "")
     assert f"took {result.timings['total_s']:.1f} s " in text
@@ -351,7 +350,7 @@ def test_data_docs_index_tells_the_story_offline(damaged_report, migrated):
         f"unreadable export files {total} {total} {total - 6} 1 1 5 0 "
     ) in text
     assert (
-        "✓ passed Row counts only: the target holds as many items as expected (keys are checked below) "
+        "✓ passed Row counts only: the target holds as many items as expected (keys are checked below) 0 "
         f"compared {total} expected with {total} in the target; equal counts, yet 1 missing and 1 unexpected: "
         "see the key checks"
     ) in text
@@ -360,8 +359,12 @@ def test_data_docs_index_tells_the_story_offline(damaged_report, migrated):
         'Missing in the target: expected, not found (1 of 1) key expected from (export file, line) '
         '{"pk":{"S":"victim"},"sk":{"N":"1"}} '
     ) in text
-    assert 'Unexpected in the target: found, not expected (1 of 1) key expected from (export file, line) ' in text
-    assert '{"pk":{"S":"victim"},"sk":{"N":"999"}}' in text
+    assert 'Unexpected in the target: found, not expected (1 of 1) key {"pk":{"S":"victim"},"sk":{"N":"999"}} ' in text
+    bucket, prefix = damaged.run_prefix
+    assert (
+        f"run report s3://{bucket}/{prefix}run-report.json : "
+        f"read {total}, written {total}, filtered 0, dead-lettered 0; reconciled. "
+    ) in text
     assert "Different: the same key, other values (5 of 5) key where expected actual note " in text
     assert (
         '{"pk":{"S":"victim"},"sk":{"N":"3"}} big {"N":"1234567890123456789012345678901234567.8"} '

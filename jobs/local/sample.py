@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from botocore.exceptions import ClientError
 
 from jobs import aws
 from jobs.aws import AccountSpec, tables
@@ -25,7 +24,6 @@ from jobs.source.export import request_export
 
 EXPORT_BUCKET = "ddb-migrate-demo-exports"
 ARTIFACT_BUCKET = "ddb-migrate-demo-artifacts"
-_OWNED = ("BucketAlreadyOwnedByYou", "BucketAlreadyExists")
 
 
 def job_doc(running: stack.Stack, source_table: str, target_table: str, run_id: str) -> dict[str, Any]:
@@ -52,11 +50,8 @@ def prepare_buckets(running: stack.Stack) -> None:
     """The export and artifact buckets, both owned by the target account (kept if they exist)."""
     s3 = aws.client(running.account("target"), "s3")
     for bucket in (EXPORT_BUCKET, ARTIFACT_BUCKET):
-        try:
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
             s3.create_bucket(Bucket=bucket)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in _OWNED:
-                raise
 
 
 def fresh_table(account: AccountSpec, name: str, definition: dict[str, Any]) -> None:

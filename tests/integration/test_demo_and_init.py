@@ -91,6 +91,14 @@ def test_local_init_prepares_a_sample_that_run_validate_and_dlq_take_from_its_jo
     assert tables.count_items(local_stack.account("source"), "sample-orders") == 200
     assert tables.count_items(local_stack.account("target"), "sample-orders-copy") == 0
 
+    planned = _cli(lines[at + 1].strip(), tmp_path, stack_home)
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.startswith("plan for s3://ddb-migrate-demo-exports/exports/sample-orders/")
+    schema = _cli("ddb-migrate schema copy --config sample/job.yaml --dry-run", tmp_path, stack_home)
+    assert schema.returncode == 0, schema.stderr
+    assert schema.stdout.startswith(
+        "schema copy: table sample-orders (account 'source') -> table sample-orders-copy (account 'target')\n"
+    )
     ran = _cli(lines[at + 2].strip(), tmp_path, stack_home)
     assert ran.returncode == 0, ran.stderr
     assert tables.count_items(local_stack.account("target"), "sample-orders-copy") == 200

@@ -61,3 +61,10 @@ def local_validation(home: Path | None = None) -> tuple[str, str]:
     if not (report_dir / "validation.json").is_file():
         validate(config, report_dir, spark=get_spark())
     return config_path, str(report_dir)
+
+
+def save_figure(fig: Any, folder: str, name: str) -> None:
+    """Notebook plots show inline; with ``folder`` set, each is also saved there as a PNG."""
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fig.savefig(Path(folder) / name, dpi=100, bbox_inches="tight")

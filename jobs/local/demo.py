@@ -35,6 +35,7 @@ from jobs.run.migrate import run_migration
 from jobs.source.export import manifest_uri
 from jobs.source.manifests import load_export
 from jobs.spark import get_spark
+from jobs.validate.docs import link
 from jobs.validate.validation import validate
 
 __all__ = ["ARTIFACT_BUCKET", "DEMO_MAPPING", "EXPORT_BUCKET", "demo_config", "prepare_buckets", "run_demo"]
@@ -98,7 +99,7 @@ def _validate(config: JobConfig, report_dir: Path) -> bool:
     """The validate stage over the copy: every key, every attribute; Data Docs in ``report_dir``."""
     result = validate(config, report_dir, spark=get_spark())
     print(f"\n{result.summary_line()}")
-    print(f"  Data Docs: {Path(result.data_docs or report_dir / 'index.html').resolve().as_uri()}")
+    print(f"  Data Docs: {link(result.data_docs or str(report_dir / 'index.html'))}")
     return result.success
 
 

@@ -197,6 +197,11 @@ def render_index(result: ValidationResult) -> str:
     )
 
 
+def link(data_docs: str) -> str:
+    """Where to open the Data Docs: an ``s3://`` URI as it is, a local page as a ``file://`` URI."""
+    return data_docs if data_docs.startswith("s3://") else Path(data_docs).resolve().as_uri()
+
+
 def offline(page: str) -> str:
     """A GX page without its CDN stylesheets and scripts."""
     return _EXTERNAL.sub("", page)

@@ -65,6 +65,7 @@ def test_demo_validates_the_copy_prints_its_data_docs_and_next_commands_and_leav
     validated = _cli(lines[at + 1].strip(), tmp_path, stack_home)
     assert validated.returncode == 0, validated.stderr
     assert f"validation PASSED (full): expected {ITEMS}, target {ITEMS}; match {ITEMS}; " in validated.stderr
+    assert validated.stderr.rstrip().endswith(f"Data Docs: {index.as_uri()}")
     listed = _cli(lines[at + 2].strip(), tmp_path, stack_home)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith(f"run {config['run_id']}: no dead letters (s3://ddb-migrate-demo-artifacts/runs/")
@@ -105,6 +106,8 @@ def test_local_init_prepares_a_sample_that_run_validate_and_dlq_take_from_its_jo
     validated = _cli(lines[at + 3].strip(), tmp_path, stack_home)
     assert validated.returncode == 0, validated.stderr
     assert "validation PASSED (full): expected 200, target 200; match 200; " in validated.stderr
+    page = (tmp_path / "sample" / "validation" / "index.html").resolve()
+    assert validated.stderr.rstrip().endswith(f"Data Docs: {page.as_uri()}")
     assert "ddb-migrate validation passed" in (tmp_path / "sample" / "validation" / "index.html").read_text()
     listed = _cli(lines[at + 4].strip(), tmp_path, stack_home)
     assert listed.returncode == 0, listed.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from jobs.validate.docs import offline, render_index
+from jobs.validate.docs import link, offline, render_index
 from jobs.validate.report import ValidationResult
 
 
@@ -112,3 +112,9 @@ def test_gx_pages_lose_only_their_cdn_assets():
         '<head><link rel="icon" href="favicon.ico"><script>var local = 1;</script></head>'
         '<body><a href="https://greatexpectations.io">GX</a></body>'
     )
+
+
+def test_the_link_to_open_is_a_file_uri_for_a_local_page(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert link("s3://runs/orders-1/validation/index.html") == "s3://runs/orders-1/validation/index.html"
+    assert link("report/index.html") == f"file://{tmp_path.resolve()}/report/index.html"

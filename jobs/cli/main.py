@@ -220,10 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    local = commands.add_parser("local", help="start, stop or inspect the embedded local stack")
-    local.add_argument("action", choices=("up", "down", "status", "init"))
+    local = commands.add_parser(
+        "local", help="start, stop or inspect the embedded local stack, or put a sample migration on it (init)"
+    )
+    local.add_argument(
+        "action",
+        choices=("up", "down", "status", "init"),
+        help="up: start (or reuse); down: stop; status; init: a sample source table, its export, "
+        "an empty target and job.yaml, on the running stack",
+    )
     local.add_argument("--dir", default="local-sample", help="init: where to write job.yaml (default: local-sample)")
-    local.add_argument("--items", type=int, default=1_000, help="init: items in the sample source table")
+    local.add_argument("--items", type=int, default=1_000, help="init: items in the source table (default: 1000)")
     local.set_defaults(handler=_cmd_local)
 
     def with_config(name: str, help_text: str) -> argparse.ArgumentParser:

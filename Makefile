@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## create the venv and install the pinned dependencies
 
-demo: setup ## a whole cross-account migration on the embedded local stack
+demo: setup ## a whole cross-account migration on the local stack, validated; the stack keeps running (ddb-migrate local down)
 	$(BIN)/ddb-migrate demo --output demo-output
 
 test: setup ## the whole test suite, with its own emulators, cleaned up however it ends
@@ -59,5 +59,6 @@ bench: setup ## ddb-migrate against raw BatchWriteItem, put_item, dynamodump, aw
 	set -o pipefail; mkdir -p bench-output && BENCH_DYNAMODUMP=$(BENCH_VENV)/bin/dynamodump \
 	  $(BIN)/python -m jobs.local.bench $(BENCH_ARGS) | tee bench-output/bench.txt
 
-clean:
-	rm -rf $(VENV) .local-stack demo-output dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+clean: ## stop the local stack if it runs, then remove what the targets made
+	-@test -x $(BIN)/ddb-migrate && $(BIN)/ddb-migrate local down
+	rm -rf $(VENV) .local-stack local-sample demo-output dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

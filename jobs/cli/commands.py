@@ -19,6 +19,7 @@ from jobs.run.plan import make_plan, render
 from jobs.run.post import finalize, plan_cleanup, run_cleanup
 from jobs.run.replay import replay
 from jobs.spark import get_spark
+from jobs.validate.docs import link
 from jobs.validate.validation import REPORT_NAME, ValidationOptions, validate
 
 
@@ -111,5 +112,6 @@ def validate_main(
     )
     outcome = validate(config, report_dir, options)
     print(outcome.summary_line(), file=sys.stderr)
-    print(f"report: {str(report_dir).rstrip('/')}/{REPORT_NAME}; Data Docs: {outcome.data_docs}", file=sys.stderr)
+    docs = link(outcome.data_docs) if outcome.data_docs else "none"
+    print(f"report: {str(report_dir).rstrip('/')}/{REPORT_NAME}; Data Docs: {docs}", file=sys.stderr)
     return 0 if outcome.success else 1

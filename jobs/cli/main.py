@@ -34,6 +34,8 @@ def _cmd_local(args: argparse.Namespace) -> int:
             say(f"started DynamoDB Local (pid {running.dynamodb_pid}) and moto (pid {running.moto_pid})")
         print(running.shell_exports())
         return 0
+    if args.action == "init":
+        return _local_init(Path(args.dir), args.items)
     if args.action == "down":
         running = stack.current()
         if running is None:
@@ -50,6 +52,24 @@ def _cmd_local(args: argparse.Namespace) -> int:
         f"local stack: running\n  DynamoDB Local {running.dynamodb_endpoint} (pid {running.dynamodb_pid})\n"
         f"  moto {running.moto_endpoint} (pid {running.moto_pid})"
     )
+    return 0
+
+
+def _local_init(folder: Path, items: int) -> int:
+    from jobs.core.errors import LocalStackError
+    from jobs.local import sample, stack
+
+    running = stack.current()
+    if running is None:
+        raise LocalStackError(
+            f"no local stack is running (DDB_MIGRATE_HOME={stack.default_home()})",
+            hint="start it with `ddb-migrate local up`, then rerun `ddb-migrate local init`",
+        )
+    path = sample.init_sample(running, folder, items)
+    print("\nNow try, in this order:")
+    for command in sample.next_commands(path, folder / "validation", before_run=True):
+        print(f"  {command}")
+    print(f"\n{sample.stop_hint(running)}")
     return 0
 
 
@@ -200,8 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    local = commands.add_parser("local", help="start, stop or inspect the embedded local stack")
-    local.add_argument("action", choices=("up", "down", "status"))
+    local = commands.add_parser(
+        "local", help="start, stop or inspect the embedded local stack, or put a sample migration on it (init)"
+    )
+    local.add_argument(
+        "action",
+        choices=("up", "down", "status", "init"),
+        help="up: start (or reuse); down: stop; status; init: a sample source table, its export, "
+        "an empty target and job.yaml, on the running stack",
+    )
+    local.add_argument("--dir", default="local-sample", help="init: where to write job.yaml (default: local-sample)")
+    local.add_argument("--items", type=int, default=1_000, help="init: items in the source table (default: 1000)")
     local.set_defaults(handler=_cmd_local)
 
     def with_config(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -1,8 +1,11 @@
-"""`make demo`: a whole cross-account migration on the embedded local stack.
+"""`make demo`: a whole cross-account migration on the embedded local stack, then a look at it.
 
-Start the stack, create a 10,000-item source table covering all ten types in the source
-account, export it into a bucket owned by the target account, create the target table, run
-the Spark job, check the target's count against the manifest, print a summary, stop the stack.
+Use the running local stack (`ddb-migrate local up`) or start one; create a 10,000-item source
+table covering all ten types in the source account, export it into a bucket owned by the target
+account, create the target table, run the Spark job, check the target's count against the
+manifest, validate the copy (Data Docs), migrate it once more remapped, and print where the
+Data Docs are and what to type next. The stack keeps running, so the config the demo leaves
+works; `ddb-migrate local down` stops it.
 """
 
 from __future__ import annotations
@@ -12,47 +15,30 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jobs import aws
 from jobs.aws import tables
-from jobs.config import parse_config
+from jobs.config import JobConfig
 from jobs.local import datagen, stack
+from jobs.local.sample import (
+    ARTIFACT_BUCKET,
+    EXPORT_BUCKET,
+    export_into,
+    fill_source,
+    fresh_table,
+    next_commands,
+    prepare_buckets,
+    stop_hint,
+    write_config,
+)
+from jobs.local.sample import job_doc as demo_config
 from jobs.run.migrate import run_migration
-from jobs.sink.writer import put_items
-from jobs.source.export import manifest_uri, request_export
+from jobs.source.export import manifest_uri
 from jobs.source.manifests import load_export
 from jobs.spark import get_spark
+from jobs.validate.docs import link
+from jobs.validate.validation import validate
 
-EXPORT_BUCKET = "ddb-migrate-demo-exports"
-ARTIFACT_BUCKET = "ddb-migrate-demo-artifacts"
-
-
-def demo_config(running: stack.Stack, source_table: str, target_table: str, run_id: str) -> dict[str, Any]:
-    """A job config for the local stack: source table in 'source', bucket and table in 'target'."""
-    return {
-        "run_id": run_id,
-        "accounts": {"source": running.account_config("source"), "target": running.account_config("target")},
-        "source": {
-            "account": "source",
-            "table": source_table,
-            "export": {
-                "bucket": EXPORT_BUCKET,
-                "prefix": f"exports/{source_table}",
-                "bucket_owner": stack.TARGET_ACCOUNT_ID,
-            },
-        },
-        "target": {"account": "target", "table": target_table},
-        "write": {"concurrency": 8},
-        "output": {"uri": f"s3://{ARTIFACT_BUCKET}/runs", "account": "target"},
-    }
-
-
-def prepare_buckets(running: stack.Stack) -> None:
-    """The export and artifact buckets, both owned by the target account."""
-    s3 = aws.client(running.account("target"), "s3")
-    for bucket in (EXPORT_BUCKET, ARTIFACT_BUCKET):
-        s3.create_bucket(Bucket=bucket)
+__all__ = ["ARTIFACT_BUCKET", "DEMO_MAPPING", "EXPORT_BUCKET", "demo_config", "prepare_buckets", "run_demo"]
 
 
 def say(message: str) -> None:
@@ -80,11 +66,9 @@ REMAPPED_KEYS = {
 
 def _migrate(
     running: stack.Stack, doc: dict[str, Any], definition: dict[str, Any], output: Path, expect_exact_copy: bool
-) -> bool:
-    config = parse_config(doc, str(output / "config.yaml"))
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "config.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
-    tables.create_table(running.account("target"), config.target_table, definition)
+) -> tuple[bool, JobConfig]:
+    config = write_config(doc, output / "config.yaml")
+    fresh_table(running.account("target"), config.target_table, definition)
     report = run_migration(config, get_spark())
     (output / "run-report.json").write_text(report.to_json())
     manifest = load_export(config.account("target"), manifest_uri(config.source))
@@ -108,31 +92,51 @@ def _migrate(
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAIL'}] {name}")
     print(f"  report: {output / 'run-report.json'}  config: {output / 'config.yaml'}")
-    return all(checks.values())
+    return all(checks.values()), config
+
+
+def _validate(config: JobConfig, report_dir: Path) -> bool:
+    """The validate stage over the copy: every key, every attribute; Data Docs in ``report_dir``."""
+    result = validate(config, report_dir, spark=get_spark())
+    print(f"\n{result.summary_line()}")
+    print(f"  Data Docs: {link(result.data_docs or str(report_dir / 'index.html'))}")
+    return result.success
+
+
+def _stack() -> stack.Stack:
+    """The stack `ddb-migrate local up` started (same DDB_MIGRATE_HOME), or a new one left running."""
+    running = stack.current()
+    if running is not None:
+        say(f"using the running local stack in {running.home}")
+        return running
+    return stack.start()
 
 
 def run_demo(output: Path, items: int = 10_000) -> int:
-    """Copy the table as it is (demo-output/), then migrate it remapped (demo-output/remapped/)."""
+    """Copy the table as it is (demo-output/), validate the copy (demo-output/validation/), then
+    migrate it remapped (demo-output/remapped/); the stack stays up for the next commands."""
     output.mkdir(parents=True, exist_ok=True)
-    with stack.running() as running:
-        say(f"stack up: DynamoDB Local {running.dynamodb_endpoint}, moto {running.moto_endpoint}")
-        source = running.account("source")
-        say(f"accounts: source={aws.account_id(source)} target={aws.account_id(running.account('target'))}")
-        prepare_buckets(running)
-        tables.create_table(source, "demo-orders", datagen.key_schema())
-        started = time.monotonic()
-        put_items(source, "demo-orders", datagen.make_items(items))
-        say(f"source table demo-orders: {items} items written in {time.monotonic() - started:.1f}s")
-        run_id = f"demo-{int(time.time())}"
-        copy = demo_config(running, "demo-orders", "demo-orders-copy", run_id)
-        result = request_export(parse_config(copy).source, say)
-        say(f"export written: {result.manifest_uri} ({result.item_count} items)")
-        copy["source"]["export"]["manifest"] = result.manifest_uri
-        copied = _migrate(running, copy, datagen.key_schema(), output, expect_exact_copy=True)
-        remap = demo_config(running, "demo-orders", "demo-orders-v2", f"{run_id}-remapped")
-        remap["source"]["export"]["manifest"] = result.manifest_uri
-        remap["mapping"] = DEMO_MAPPING
-        remapped = _migrate(running, remap, REMAPPED_KEYS, output / "remapped", expect_exact_copy=False)
-        ok = copied and remapped
-        print(f"\nDemo {'SUCCEEDED' if ok else 'FAILED'}")
-        return 0 if ok else 1
+    running = _stack()
+    say(f"stack up: DynamoDB Local {running.dynamodb_endpoint}, moto {running.moto_endpoint}")
+    source, target = (aws.account_id(running.account(name)) for name in ("source", "target"))
+    say(f"accounts: source={source} target={target}")
+    prepare_buckets(running)
+    seconds = fill_source(running, "demo-orders", items)
+    say(f"source table demo-orders: {items} items written in {seconds:.1f}s")
+    run_id = f"demo-{int(time.time())}"
+    copy = demo_config(running, "demo-orders", "demo-orders-copy", run_id)
+    exported = export_into(copy, say)
+    say(f"export written: {copy['source']['export']['manifest']} ({exported} items)")
+    copied, config = _migrate(running, copy, datagen.key_schema(), output, expect_exact_copy=True)
+    validated = _validate(config, output / "validation")
+    remap = demo_config(running, "demo-orders", "demo-orders-v2", f"{run_id}-remapped")
+    remap["source"]["export"]["manifest"] = copy["source"]["export"]["manifest"]
+    remap["mapping"] = DEMO_MAPPING
+    remapped, _ = _migrate(running, remap, REMAPPED_KEYS, output / "remapped", expect_exact_copy=False)
+    ok = copied and validated and remapped
+    print(f"\nDemo {'SUCCEEDED' if ok else 'FAILED'}")
+    print("\nNext, try:")
+    for command in next_commands(output / "config.yaml", output / "validation"):
+        print(f"  {command}")
+    print(f"\n{stop_hint(running)}")
+    return 0 if ok else 1

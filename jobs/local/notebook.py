@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from jobs import aws
 from jobs.aws import tables
 from jobs.config import parse_config
 from jobs.local import datagen, demo, stack
@@ -25,10 +23,7 @@ def _running(home: Path | None) -> stack.Stack:
 def local_config(items: int = 2000, remapped: bool = False, home: Path | None = None) -> str:
     """Path of a job config for a demo export on the local stack (created on first use)."""
     running = _running(home)
-    s3 = aws.client(running.account("target"), "s3")
-    for bucket in (demo.EXPORT_BUCKET, demo.ARTIFACT_BUCKET):
-        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-            s3.create_bucket(Bucket=bucket)
+    demo.prepare_buckets(running)
     source = running.account("source")
     tables.create_table(source, SOURCE_TABLE, datagen.key_schema())
     if tables.count_items(source, SOURCE_TABLE) < items:
@@ -66,3 +61,10 @@ def local_validation(home: Path | None = None) -> tuple[str, str]:
     if not (report_dir / "validation.json").is_file():
         validate(config, report_dir, spark=get_spark())
     return config_path, str(report_dir)
+
+
+def save_figure(fig: Any, folder: str, name: str) -> None:
+    """Notebook plots show inline; with ``folder`` set, each is also saved there as a PNG."""
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fig.savefig(Path(folder) / name, dpi=100, bbox_inches="tight")

@@ -121,6 +121,7 @@ class ValidationResult:
     samples: dict[str, list[dict[str, Any]]]
     timings: dict[str, float]
     data_docs: str | None = None
+    validated_at: str | None = None  # UTC, ISO 8601, when the validation started
     sample_fraction: float | None = None
     notes: list[str] = field(default_factory=list)
 

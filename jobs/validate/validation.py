@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from jobs.source.manifests import load_export
 from jobs.source.scan import ScanSettings
 from jobs.source.sources import export_source, open_source
 from jobs.spark import get_spark, spark_tasks
-from jobs.validate import compare, sides, suite
+from jobs.validate import compare, docs, sides, suite
 from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ def validate(
     options = options or ValidationOptions()
     options.check()
     clock = _Stopwatch()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     if spark is None:
         with phase("starting Spark"):
             spark = get_spark()
@@ -204,11 +206,13 @@ def validate(
                 samples=samples,
                 timings=clock.timings(),
                 data_docs=_published(report_dir, index),
+                validated_at=started_at,
                 sample_fraction=options.sample,
                 notes=[f"expected: {expected_from}"]
                 + (["keys only: item contents were not compared"] if options.keys_only else []),
             )
             (local / REPORT_NAME).write_text(outcome.to_json(), encoding="utf-8")
+            docs.write_site(local, outcome)
     finally:
         result.unpersist()
     return outcome

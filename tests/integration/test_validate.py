@@ -330,6 +330,55 @@ def test_data_docs_show_the_failures_in_a_browser(damaged_report, tmp_path):
         assert f"differs in: {attribute}" in text["data-docs-keys"]
 
 
+def test_data_docs_index_tells_the_story_offline(damaged_report, migrated):
+    """The index page states what was compared, the counts, what the row-count check checks,
+    and examples of each failure with expected and actual values; no page loads anything from
+    the network."""
+    result, report_dir = damaged_report
+    page = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and not re.search(r"(src|href)=[\"']https?:", page)
+    text = _visible_text(page)
+    damaged, total = migrated.damaged, len(migrated.source_items)
+    assert f"ddb-migrate validation FAILED: 3 of 8 expectations run id {damaged.run_id} " in text
+    assert f"source table {damaged.source_table} , export {damaged.export.manifest_uri} " in text
+    assert f"target table {damaged.target_table} , read by parallel scan mode full " in text
+    assert f"validated at {result.validated_at} " in text
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", result.validated_at or "")
+    assert f"took {result.timings['total_s']:.1f} s " in text
+    assert (
+        "expected items items in the target match missing in the target unexpected in the target different "
+        f"unreadable export files {total} {total} {total - 6} 1 1 5 0 "
+    ) in text
+    assert (
+        "✓ passed Row counts only: the target holds as many items as expected (keys are checked below) 0 "
+        f"compared {total} expected with {total} in the target; equal counts, yet 1 missing and 1 unexpected: "
+        "see the key checks"
+    ) in text
+    assert "✗ FAILED Nothing is missing: every expected key is in the target 1 " in text
+    assert (
+        'Missing in the target: expected, not found (1 of 1) key expected from (export file, line) '
+        '{"pk":{"S":"victim"},"sk":{"N":"1"}} '
+    ) in text
+    assert 'Unexpected in the target: found, not expected (1 of 1) key {"pk":{"S":"victim"},"sk":{"N":"999"}} ' in text
+    bucket, prefix = damaged.run_prefix
+    assert (
+        f"run report s3://{bucket}/{prefix}run-report.json : "
+        f"read {total}, written {total}, filtered 0, dead-lettered 0; reconciled. "
+    ) in text
+    assert "Different: the same key, other values (5 of 5) key where expected actual note " in text
+    assert (
+        '{"pk":{"S":"victim"},"sk":{"N":"3"}} big {"N":"1234567890123456789012345678901234567.8"} '
+        '{"N":"1234567890123456789012345678901234567.9"} '
+    ) in text
+    assert (
+        '{"pk":{"S":"victim"},"sk":{"N":"4"}} tags {"SS":["blue","green","red"]} {"SS":["cyan","green","red"]} '
+        "only expected: ['blue']; only in the target: ['cyan']"
+    ) in text
+    for gx_page in report_dir.glob("validations/**/*.html"):
+        html_text = gx_page.read_text(encoding="utf-8")
+        assert not re.search(r"<(script|link)\b[^>]*(src|href)=[\"']https?:", html_text), gx_page
+
+
 def test_keys_only_and_sample_modes(migrated, spark, tmp_path):
     keys_only = validate(migrated.damaged, tmp_path / "keys", ValidationOptions(keys_only=True), spark=spark)
     assert keys_only.mode == "keys-only" and not keys_only.success

@@ -1,5 +1,5 @@
-"""Every notebook runs top to bottom against the local stack; rendered copies and the plots
-are kept under test-output/notebooks/ for a person to look at."""
+"""Every notebook runs top to bottom against the local stack, its plots inline (as a person
+opening it sees them); rendered copies are kept under test-output/notebooks/ to look at."""
 
 from __future__ import annotations
 
@@ -47,6 +47,24 @@ def _run(path: Path, monkeypatch, stack_home: Path, **parameters) -> nbformat.No
     return book
 
 
+def _inline_plots(book: nbformat.NotebookNode) -> list[int]:
+    """The size of each PNG shown inline, in cell order."""
+    return [
+        len(out["data"]["image/png"])
+        for cell in book.cells
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
+
+
+def test_no_notebook_forces_a_backend_or_writes_figures_by_default():
+    for path in NOTEBOOKS:
+        text = path.read_text()
+        assert "matplotlib.use(" not in text and ".savefig(" not in text, path.name
+        if "figures_dir" in text:  # a parameter; empty by default: nothing saved
+            assert 'figures_dir = \\"\\"  # ' in text, path.name
+
+
 def _outputs(book: nbformat.NotebookNode) -> str:
     texts = []
     for cell in book.cells:
@@ -55,8 +73,8 @@ def _outputs(book: nbformat.NotebookNode) -> str:
     return "\n".join(texts)
 
 
-def test_explore_export(local_stack, monkeypatch, stack_home):
-    figures = OUTPUT / "figures"
+def test_explore_export(local_stack, monkeypatch, stack_home, tmp_path):
+    figures = tmp_path / "figures"  # asked for: the plots are also saved there
     book = _run(
         ROOT / "notebooks" / "01_explore_export.ipynb",
         monkeypatch,
@@ -67,8 +85,9 @@ def test_explore_export(local_stack, monkeypatch, stack_home):
     text = _outputs(book)
     assert "5 data files, 2,000 items (summary says 2,000); 0 with problems" in text
     assert "items per write unit: 1.000" in text
-    for name in ("item-sizes.png", "write-units.png", "partition-keys.png"):
-        assert (figures / name).stat().st_size > 8_000, name  # a drawn plot, not an empty canvas
+    plots = _inline_plots(book)
+    assert len(plots) == 3 and min(plots) > 8_000, plots  # drawn plots, not empty canvases
+    assert sorted(p.name for p in figures.iterdir()) == ["item-sizes.png", "partition-keys.png", "write-units.png"]
 
 
 def test_mapping_dry_run(local_stack, monkeypatch, stack_home):
@@ -79,10 +98,10 @@ def test_mapping_dry_run(local_stack, monkeypatch, stack_home):
 
 
 def test_validation_report(local_stack, monkeypatch, stack_home):
-    figures = OUTPUT / "figures"
-    book = _run(ROOT / "notebooks" / "03_validation_report.ipynb", monkeypatch, stack_home, figures_dir=str(figures))
+    book = _run(ROOT / "notebooks" / "03_validation_report.ipynb", monkeypatch, stack_home)
     text = _outputs(book)
     assert "validation PASSED (full): expected 2,000, target 2,000" in text
     assert '"status": "reconciled"' in text and "match                 2000" in text
-    for name in ("validation-classes.png", "ledger-per-file.png"):
-        assert (figures / name).stat().st_size > 8_000, name
+    plots = _inline_plots(book)
+    assert len(plots) == 2 and min(plots) > 8_000, plots
+    assert not (ROOT / "notebook-output").exists() and not (ROOT / "notebooks" / "notebook-output").exists()

@@ -20,6 +20,9 @@ def say(message: str) -> None:
 def summarize(report: RunReport) -> str:
     state = "INTERRUPTED" if report.interrupted else "succeeded" if report.success else "FAILED"
     lines = [*report.notes]
+    if report.existing_items:  # context before the verdict; what to act on (dead letters, errors) after it
+        found = {True: "held items", False: "was empty", None: "was not checked"}[report.target_had_items]
+        lines.append(f"target.existing_items: {report.existing_items} (the target {found} at the run's first start)")
     lines += [
         f"run {report.run_id} {state}: read {report.items_read}, written {report.items_written}, "
         f"filtered {report.items_filtered}, dead-lettered {report.items_dead_lettered}; "
@@ -27,9 +30,6 @@ def summarize(report: RunReport) -> str:
         f"{report.elapsed_s:.1f}s, {report.items_per_s:.0f} items/s over {report.items_processed} items read now, "
         f"{report.throttles} throttles, {report.server_errors} server errors",
     ]
-    if report.existing_items:
-        found = {True: "held items", False: "was empty", None: "was not checked"}[report.target_had_items]
-        lines.append(f"target.existing_items: {report.existing_items} (the target {found} at the run's first start)")
     if report.items_dead_lettered:
         lines.append(f"dead letters: {report.dead_letter_uri}")
     lines.extend(f"error: {e}" for e in report.errors)

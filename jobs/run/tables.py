@@ -128,28 +128,26 @@ def _run_concurrently(
     stop_all: Callable[[], None],
     outcomes: dict[int, TableOutcome],
 ) -> None:
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="table")
+    """Start a table only when one of ``concurrency`` slots is free and nothing was interrupted."""
     running: dict[Future[TableOutcome], int] = {}
-    try:
-        running = {pool.submit(_guarded, job, run_one): i for i, job in enumerate(jobs)}
-        pending = set(running)
-        while pending:
-            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in done:
-                outcomes[running[future]] = future.result()
-            if any(o.state == INTERRUPTED for o in outcomes.values()):
-                raise KeyboardInterrupt
-    except KeyboardInterrupt:
-        for future in running:
-            future.cancel()  # those not started yet
-        stop_all()
-        for future, index in running.items():
-            if not future.cancelled():
+    waiting = list(enumerate(jobs))
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="table") as pool:
+        try:
+            while waiting or running:
+                while waiting and len(running) < concurrency:
+                    index, job = waiting.pop(0)
+                    running[pool.submit(_guarded, job, run_one)] = index
+                done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcomes[running.pop(future)] = future.result()
+                if any(o.state == INTERRUPTED for o in outcomes.values()):
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            stop_all()
+            for future, index in running.items():
                 outcomes[index] = future.result()
                 if outcomes[index].state == ERROR:  # its Spark job was cancelled
                     outcomes[index].state = INTERRUPTED
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_summary(move: MoveConfig, summary: MoveSummary, name: str = SUMMARY_NAME) -> str:

@@ -5,6 +5,7 @@ prefix). Exit 0 only when every table succeeded; the summary names the others.""
 from __future__ import annotations
 
 import json
+import signal
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +15,7 @@ from jobs.cli.commands import started_spark
 from jobs.cli.summary import say, summarize
 from jobs.config import JobConfig, MoveConfig
 from jobs.config.job import TABLES_FOLDER
+from jobs.core.signals import signals_as_interrupts
 from jobs.run.migrate import run_guarded
 from jobs.run.plan import make_plan, render
 from jobs.run.tables import (
@@ -53,8 +55,9 @@ def run_move_main(move: MoveConfig, report_path: str | None = None, as_json: boo
             outcome.errors.append("capacity NOT restored: " + "; ".join(guarded.capacity_problems))
         return outcome
 
-    summary = MoveSummary(move.run_id, "run", run_tables(move.jobs, run_one, move.concurrency, _stop_spark))
-    summary.concurrency = move.concurrency
+    with signals_as_interrupts((signal.SIGINT, signal.SIGTERM)):  # SIGTERM too, between and around tables
+        outcomes = run_tables(move.jobs, run_one, move.concurrency, _stop_spark)
+    summary = MoveSummary(move.run_id, "run", outcomes, move.concurrency)
     where = write_summary(move, summary)
     if report_path:
         Path(report_path).parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from jobs.cli.commands import started_spark
 from jobs.cli.summary import say, summarize
 from jobs.config import JobConfig, MoveConfig
 from jobs.config.job import TABLES_FOLDER
+from jobs.core.errors import ConfigError
 from jobs.core.signals import signals_as_interrupts
 from jobs.run.migrate import run_guarded
 from jobs.run.plan import make_plan, render
@@ -69,6 +70,10 @@ def run_move_main(move: MoveConfig, report_path: str | None = None, as_json: boo
 
 def validate_move_main(move: MoveConfig, report_dir: str, **options: Any) -> int:
     """Validate every table into ``<report_dir>/tables/<source table>/``."""
+    if options.get("target_export"):
+        raise ConfigError(
+            "--target-export is the export of one target table", hint="add --table NAME to validate that table"
+        )
 
     def validate_one(job: JobConfig) -> TableOutcome:
         _heading(job)

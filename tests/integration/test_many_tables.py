@@ -158,6 +158,13 @@ def test_a_move_of_four_tables_one_broken(local_stack, buckets, spark, names, ma
     assert len(manifests) == 4 and all(f"/exports/{base}/{j.source_table}/" in m for j, m in zip(move.jobs, manifests))
     lost = _flip_one_item(local_stack, manifests[3])
 
+    code, out, err = _cli(capsys, "plan", "--config", str(path))
+    assert code == 0, err
+    assert [line for line in err.splitlines() if line.startswith("== table ")] == [
+        f"== table {j.source_table} -> {j.target_table} (run {move.run_id}, tables/{j.source_table}/)"
+        for j in move.jobs
+    ]
+
     code, _out, err = _cli(capsys, "run", "--config", str(path))
     assert code == 1
     assert f"run FAILED for 1 of 4 tables: {broken}" in err.splitlines()
@@ -183,6 +190,10 @@ def test_a_move_of_four_tables_one_broken(local_stack, buckets, spark, names, ma
         assert outcomes[job.source_table]["report"] == f"s3://{bucket}/{prefix}run-report.json"
         report = _stored_json(local_stack, bucket, prefix + "run-report.json")
         assert report["items_written"] == outcomes[job.source_table]["counts"]["items_written"]
+
+    code, _out, err = _cli(capsys, "run", "--config", str(path), "--table", gsi)  # one table, resumed
+    assert code == 0
+    assert f"nothing to do: {outcomes[gsi]['counts']['files_total']} files already finished" in err
 
     for job, keys in ((move.jobs[0], ("pk", "sk")), (move.jobs[1], ("pk", "sk")), (move.jobs[2], ("id",))):
         expected = by_key(tables.scan_items(source, job.source_table), keys)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from jobs.cli.glue_control import add_glue_commands
 from jobs.cli.logs import configure_logging
-from jobs.cli.summary import report_failure, say
+from jobs.cli.summary import each_table, report_failure, say
 from jobs.core.errors import ConfigError
 from jobs.core.phases import phase, set_heartbeat
 
@@ -83,11 +83,11 @@ def _load(args: argparse.Namespace, *, existing_run: bool = False) -> JobConfig:
     return move.jobs[0]
 
 
-def _many(args: argparse.Namespace, verb: str) -> MoveConfig | None:
+def _many(args: argparse.Namespace, verb: str, *, existing_run: bool = False) -> MoveConfig | None:
     """A ``tables:`` config without ``--table``: the move, named at once; else None."""
     if getattr(args, "table", None):
         return None
-    move = _load_move(args)
+    move = _load_move(args, existing_run=existing_run)
     if not move.many:
         return None
     log.info("%s %s: %d tables", verb, move.run_id, len(move.jobs))
@@ -196,12 +196,20 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
 def _cmd_cleanup(args: argparse.Namespace) -> int:
     from jobs.cli.commands import cleanup_main
 
+    move = _many(args, "cleanup", existing_run=True)
+    if move is not None:
+        return each_table(move, lambda job: cleanup_main(job, roles=args.role or [], yes=args.yes))
     return cleanup_main(_load(args, existing_run=True), roles=args.role or [], yes=args.yes)
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     from jobs.cli.capacity import restore_main, show_main
 
+    move = _many(args, "capacity", existing_run=True)
+    if move is not None:
+        if args.capacity_command == "show":
+            return each_table(move, show_main)
+        return each_table(move, lambda job: restore_main(job, force=args.force))
     config = _load(args, existing_run=True)
     if args.capacity_command == "show":
         return show_main(config)

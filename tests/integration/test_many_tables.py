@@ -214,3 +214,10 @@ def test_a_move_of_four_tables_one_broken(local_stack, buckets, spark, names, ma
         assert (t["counts"]["expected"], t["counts"]["target"], t["counts"]["match"]) == (count, count, count)
         assert Path(t["report"]).is_file()
     assert checked["tables"][3]["counts"]["target"] == 250 - lost
+
+    for command in (("capacity", "show"), ("cleanup",)):  # every table, each under its heading
+        code, _out, err = _cli(capsys, *command, "--config", str(path))
+        assert code == 0, err
+        assert [line for line in err.splitlines() if line.startswith("== table ")] == [
+            f"== table {j.source_table} -> {j.target_table} ({j.run_prefix[1]})" for j in move.jobs
+        ]

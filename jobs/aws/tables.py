@@ -54,6 +54,12 @@ def describe(account: AccountSpec, name: str) -> dict[str, Any]:
     return table
 
 
+def table_names(account: AccountSpec) -> list[str]:
+    """Every table of the account in its region (ListTables, all pages)."""
+    pages = aws.client(account, "dynamodb").get_paginator("list_tables").paginate()
+    return [name for page in pages for name in page.get("TableNames", [])]
+
+
 def exists(account: AccountSpec, name: str) -> bool:
     ddb = aws.client(account, "dynamodb")
     try:

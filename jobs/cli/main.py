@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING
 
 from jobs.cli.glue_control import add_glue_commands
 from jobs.cli.logs import configure_logging
-from jobs.cli.summary import report_failure, say
+from jobs.cli.summary import each_table, report_failure, say
 from jobs.core.errors import ConfigError
 from jobs.core.phases import phase, set_heartbeat
 
 if TYPE_CHECKING:
-    from jobs.config import JobConfig
+    from jobs.config import JobConfig, MoveConfig
 
 log = logging.getLogger(__name__)
 LOADING_LIBRARIES = "loading Spark and Great Expectations"
 HEARTBEAT_ON_A_TERMINAL_S = 10.0
+TABLE_HELP = "with a config that lists tables: act on this source table only"
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -73,18 +74,44 @@ def _local_init(folder: Path, items: int) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace, *, existing_run: bool = False) -> JobConfig:
-    """The config; ``existing_run``: the command acts on a run that exists, so its id must be
-    given (``--run-id``) or set in the config, never the fresh default."""
-    from jobs.config import load_config, s3_text_reader
+def _load_move(args: argparse.Namespace, *, existing_run: bool = False) -> MoveConfig:
+    """The config, one table or many; ``existing_run``: the command acts on a run that exists, so
+    its id must be given (``--run-id``) or set in the config, never the fresh default."""
+    from jobs.config import load_move, s3_text_reader
 
-    config = load_config(args.config, run_id=args.run_id, reader=s3_text_reader)
-    if existing_run and not args.run_id and not config.raw.get("run_id"):
+    move = load_move(args.config, run_id=args.run_id, reader=s3_text_reader)
+    if existing_run and not move.run_id_given:
         raise ConfigError(
             f"{args.config}: which run? the config sets no run_id",
             hint="pass --run-id ID, or set run_id in the config (the run id `ddb-migrate run` printed)",
         )
-    return config
+    return move
+
+
+def _load(args: argparse.Namespace, *, existing_run: bool = False) -> JobConfig:
+    """The config of one table: the file's only table, or the one ``--table`` names in a ``tables:`` file."""
+    move = _load_move(args, existing_run=existing_run)
+    table = getattr(args, "table", None)
+    if table:
+        return move.job(table)
+    if move.many:
+        listed = ", ".join(job.source_table for job in move.jobs)
+        raise ConfigError(
+            f"{args.config}: this config lists {len(move.jobs)} tables; this command takes one",
+            hint=f"pass --table NAME, one of: {listed}",
+        )
+    return move.jobs[0]
+
+
+def _many(args: argparse.Namespace, verb: str, *, existing_run: bool = False) -> MoveConfig | None:
+    """A ``tables:`` config without ``--table``: the move, named at once; else None."""
+    if getattr(args, "table", None):
+        return None
+    move = _load_move(args, existing_run=existing_run)
+    if not move.many:
+        return None
+    log.info("%s %s: %d tables", verb, move.run_id, len(move.jobs))
+    return move
 
 
 def _begin(args: argparse.Namespace, verb: str) -> JobConfig:
@@ -97,12 +124,21 @@ def _begin(args: argparse.Namespace, verb: str) -> JobConfig:
 def _cmd_export(args: argparse.Namespace) -> int:
     from jobs.source.export import request_export
 
-    result = request_export(_load(args).source, say)
-    print(result.manifest_uri)
+    move = _many(args, "export")
+    for job in move.jobs if move is not None else (_load(args),):
+        if move is not None:
+            say(f"== table {job.source_table}")
+        print(request_export(job.source, say).manifest_uri)
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    move = _many(args, "run")
+    if move is not None:
+        with phase(LOADING_LIBRARIES):
+            from jobs.cli.tables import run_move_main
+
+        return run_move_main(move, report_path=args.report, as_json=args.json)
     config = _begin(args, "run")
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import run_main
@@ -111,6 +147,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    move = _many(args, "validate")
+    if move is not None:
+        with phase(LOADING_LIBRARIES):
+            from jobs.cli.tables import validate_move_main
+
+        return validate_move_main(
+            move,
+            args.report_dir,
+            sample=args.sample,
+            keys_only=args.keys_only,
+            target_export=args.target_export,
+            max_samples=args.max_samples,
+            read_units_per_s=args.max_read_units,
+            recompute_expected=args.recompute_expected,
+        )
     config = _begin(args, "validate")
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import validate_main
@@ -128,6 +179,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    move = _many(args, "plan")
+    if move is not None:
+        with phase(LOADING_LIBRARIES):
+            from jobs.cli.tables import plan_move_main
+
+        return plan_move_main(move, as_json=args.json)
     config = _begin(args, "plan")
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import plan_main
@@ -159,12 +216,20 @@ def _cmd_finalize(args: argparse.Namespace) -> int:
 def _cmd_cleanup(args: argparse.Namespace) -> int:
     from jobs.cli.commands import cleanup_main
 
+    move = _many(args, "cleanup", existing_run=True)
+    if move is not None:
+        return each_table(move, lambda job: cleanup_main(job, roles=args.role or [], yes=args.yes))
     return cleanup_main(_load(args, existing_run=True), roles=args.role or [], yes=args.yes)
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     from jobs.cli.capacity import restore_main, show_main
 
+    move = _many(args, "capacity", existing_run=True)
+    if move is not None:
+        if args.capacity_command == "show":
+            return each_table(move, show_main)
+        return each_table(move, lambda job: restore_main(job, force=args.force))
     config = _load(args, existing_run=True)
     if args.capacity_command == "show":
         return show_main(config)
@@ -172,8 +237,11 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from jobs.cli.schema import copy_main
+    from jobs.cli.schema import copy_main, copy_move_main
 
+    move = _many(args, "schema copy")
+    if move is not None:
+        return copy_move_main(move, dry_run=args.dry_run)
     return copy_main(_load(args), dry_run=args.dry_run)
 
 
@@ -237,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
         sub.add_argument("--run-id", help="override the config's run_id (reuse one to resume a run)")
+        sub.add_argument("--table", help=TABLE_HELP)
         return sub
 
     with_config("export", "export the source table to S3 (ExportTableToPointInTime, or a local scan)").set_defaults(
@@ -300,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = dlq_commands.add_parser(action, help=text)
         sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
         sub.add_argument("--run-id", help="the run whose dead letters to use (default: the config's run_id)")
+        sub.add_argument("--table", help=TABLE_HELP)
         if action != "replay":
             sub.add_argument("--json", action="store_true", help="print JSON")
         if action == "show":
@@ -317,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = capacity_commands.add_parser(action, help=text)
         sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
         sub.add_argument("--run-id", help="the run whose capacity record to use (default: the config's run_id)")
+        sub.add_argument("--table", help=TABLE_HELP)
         if action == "restore":
             sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
         sub.set_defaults(handler=_cmd_capacity)
@@ -328,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
     copy.add_argument("--dry-run", action="store_true", help="print the plan (a diff); change nothing")
+    copy.add_argument("--table", help=TABLE_HELP)
     copy.set_defaults(handler=_cmd_schema, run_id=None)
 
     config = commands.add_parser("config", help="the job config file itself")

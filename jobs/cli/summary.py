@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 
 from jobs.aws.failures import classify
+from jobs.config import JobConfig, MoveConfig
 from jobs.core.errors import MigrationError
 from jobs.ledger import RunReport
 
@@ -34,6 +36,15 @@ def summarize(report: RunReport) -> str:
         lines.append(f"dead letters: {report.dead_letter_uri}")
     lines.extend(f"error: {e}" for e in report.errors)
     return "\n".join(lines)
+
+
+def each_table(move: MoveConfig, action: Callable[[JobConfig], int]) -> int:
+    """Act on every table of a ``tables:`` config in order, each under its heading; the worst exit code."""
+    codes = []
+    for job in move.jobs:
+        say(f"== table {job.source_table} -> {job.target_table} ({job.run_prefix[1]})")
+        codes.append(action(job))
+    return max(codes)
 
 
 def report_failure(error: BaseException, verbosity: int = 0) -> int:

@@ -3,11 +3,14 @@
 ``job`` parses it into a :class:`JobConfig`; ``document`` is the file as pydantic models (one per
 section: ``accounts``, ``sections``, ``tuning``) and its JSON Schema; ``rules`` holds the
 constrained field types, ``problems`` tells pydantic's errors as dotted-path problems, and
-``settings`` the typed sections, and ``stages`` what the source and the sink sides receive.
+``settings`` the typed sections, and ``stages`` what the source and the sink sides receive;
+``tables`` expands a many-table file into single-table documents, and ``move`` parses either kind
+into a :class:`MoveConfig` (one :class:`JobConfig` per table).
 """
 
 from jobs.config.document import json_schema
 from jobs.config.job import JobConfig, load_config, parse_config, s3_text_reader
+from jobs.config.move import MoveConfig, load_move, parse_move
 from jobs.config.settings import (
     CapacitySettings,
     ExportSettings,
@@ -26,6 +29,7 @@ __all__ = [
     "ExportSettings",
     "ImportSettings",
     "JobConfig",
+    "MoveConfig",
     "ProgressSettings",
     "ReplicationSettings",
     "RunPlace",
@@ -37,7 +41,9 @@ __all__ = [
     "WriteSettings",
     "json_schema",
     "load_config",
+    "load_move",
     "parse_config",
+    "parse_move",
     "parse_s3_uri",
     "s3_text_reader",
 ]

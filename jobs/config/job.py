@@ -37,6 +37,7 @@ from jobs.core.s3uri import parse_s3_uri
 from jobs.mapping.spec import MappingSpec, parse_mapping
 
 log = logging.getLogger(__name__)
+TABLES_FOLDER = "tables"  # <output.uri>/<run_id>/tables/<source table>/ in a `tables:` config
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class JobConfig:
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
     glue_name_prefix: str | None = None  # the Terraform target module's name_prefix
     schema: SchemaSettings = field(default_factory=SchemaSettings)  # target.schema: `schema copy`
+    table_scope: str | None = None  # in a `tables:` config: the source table's name (its folder)
     path: str = "<config>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -79,12 +81,13 @@ class JobConfig:
     def run_prefix(self) -> tuple[str, str]:
         """(bucket, key prefix ending in '/') of this run's ledger, dead letters and report."""
         bucket, key = parse_s3_uri(self.output_uri)
-        return bucket, f"{key.strip('/')}/{self.run_id}/".lstrip("/")
+        scope = f"{TABLES_FOLDER}/{self.table_scope}/" if self.table_scope else ""
+        return bucket, f"{key.strip('/')}/{self.run_id}/{scope}".lstrip("/")
 
     @property
     def run_place(self) -> RunPlace:
         bucket, prefix = self.run_prefix
-        return RunPlace(self.run_id, self.account(self.output_account), bucket, prefix)
+        return RunPlace(self.run_id, self.account(self.output_account), bucket, prefix, self.table_scope)
 
     @property
     def source(self) -> SourceSettings:
@@ -120,6 +123,11 @@ class JobConfig:
 def parse_config(doc: Any, where: str = "<config>") -> JobConfig:
     """Validate a parsed YAML document and build a :class:`JobConfig`; one :class:`ConfigError`
     names every problem with its dotted path."""
+    if isinstance(doc, dict) and "tables" in doc:
+        raise ConfigError(
+            f"{where}: this config lists several tables (tables:); this command takes one",
+            hint="pass --table NAME (a source table of the list) to the command",
+        )
     found: list[str] = []
     document: JobDocument | None = None
     try:
@@ -189,6 +197,14 @@ def load_config(
     location: str, run_id: str | None = None, reader: Any = None, default_run_id: str | None = None
 ) -> JobConfig:
     """Load and validate a config from a local path or, with ``reader``, an s3:// URI."""
+    return parse_config(read_document(location, reader, run_id, default_run_id), where=location)
+
+
+def read_document(
+    location: str, reader: Any = None, run_id: str | None = None, default_run_id: str | None = None
+) -> Any:
+    """The YAML document at a local path or, with ``reader``, an s3:// URI; ``run_id`` replaces
+    its run id, ``default_run_id`` fills one it lacks."""
     if location.startswith("s3://"):
         if reader is None:
             raise ConfigError(f"{location}: reading a config from S3 needs an S3 reader")
@@ -206,7 +222,7 @@ def load_config(
         doc = {**(doc or {}), "run_id": run_id}
     elif default_run_id and isinstance(doc, dict) and not doc.get("run_id"):
         doc = {**doc, "run_id": default_run_id}
-    return parse_config(doc, where=location)
+    return doc
 
 
 def s3_text_reader(uri: str) -> str:

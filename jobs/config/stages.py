@@ -7,6 +7,7 @@ the rest of the job: the source cannot see the target, the writer cannot see the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from jobs.aws import AccountSpec
@@ -23,12 +24,21 @@ class TableRef:
 
 @dataclass(frozen=True)
 class RunPlace:
-    """Where a run keeps its ledger, dead letters and report: ``<output.uri>/<run_id>/``."""
+    """Where a run keeps its ledger, dead letters and report: ``<output.uri>/<run_id>/``, or, for
+    one table of a ``tables:`` config, ``<output.uri>/<run_id>/tables/<source table>/``."""
 
     run_id: str
     account: AccountSpec  # the output account
     bucket: str
     prefix: str  # ends with '/'
+    table_scope: str | None = None  # the source table's name, in a ``tables:`` config
+
+    @property
+    def token(self) -> str:
+        """The run id, made distinct per table of a ``tables:`` config (AWS idempotency tokens)."""
+        if self.table_scope is None:
+            return self.run_id
+        return f"{hashlib.sha256(self.table_scope.encode()).hexdigest()[:12]}-{self.run_id}"
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ class StageSettings:
 
 def staging_prefix(sink: SinkSettings) -> tuple[str, str]:
     settings = import_settings(sink)
-    return settings.bucket, f"{settings.prefix}/{sink.run.run_id}/data/".lstrip("/")
+    return settings.bucket, f"{settings.prefix}/{sink.run.token}/data/".lstrip("/")
 
 
 def _staging_account(sink: SinkSettings) -> AccountSpec:

@@ -82,7 +82,7 @@ class AwsExporter:
         self.window = window
 
     def export(self, progress: Progress) -> ExportResult:
-        settings, table, run_id = self.source.export, self.source.table, self.source.run.run_id
+        settings, table, run_id = self.source.export, self.source.table, self.source.run.token
         ddb = aws.client(table.account, "dynamodb")
         request: dict[str, Any] = {
             "TableArn": table_arn(table.account, table.name),

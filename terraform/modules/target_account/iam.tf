@@ -130,7 +130,7 @@ data "aws_iam_policy_document" "job_role" {
       "dynamodb:Scan",
       "dynamodb:UpdateTable",
     ]
-    resources = [local.target_table_arn, "${local.target_table_arn}/index/*"]
+    resources = flatten([for arn in local.target_table_arns : [arn, "${arn}/index/*"]])
   }
 
   statement {
@@ -147,7 +147,7 @@ data "aws_iam_policy_document" "job_role" {
     content {
       sid       = "ImportIntoNewTargetTable"
       actions   = ["dynamodb:ImportTable", "dynamodb:DescribeImport"]
-      resources = [local.target_table_arn, "${local.target_table_arn}/import/*"]
+      resources = flatten([for arn in local.target_table_arns : [arn, "${arn}/import/*"]])
     }
   }
 

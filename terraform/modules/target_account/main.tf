@@ -29,6 +29,10 @@ locals {
   # Built from the name so IAM and alarms are the same whether or not this
   # module manages the table.
   target_table_arn = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.target_table_name}"
+  # Every table the job writes: the target table, then any others of a `tables:` config.
+  target_table_arns = concat([local.target_table_arn], [
+    for name in var.additional_target_table_names : "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${name}"
+  ])
 
   tags = merge({ "dynamodb-migration:side" = "target" }, var.tags)
 }

@@ -103,6 +103,11 @@ output "target_table_arn" {
   value       = local.target_table_arn
 }
 
+output "target_table_arns" {
+  description = "ARNs of every table the job role may write: the target table, then additional_target_table_names."
+  value       = local.target_table_arns
+}
+
 output "alarms_topic_arn" {
   description = "ARN of the SNS topic that receives every alarm of this module."
   value       = aws_sns_topic.alarms.arn

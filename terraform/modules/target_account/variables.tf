@@ -294,6 +294,22 @@ variable "target_table_name" {
   }
 }
 
+variable "additional_target_table_names" {
+  description = "Further existing tables the migration writes to, for a job config that lists tables (`tables:`). The job role gets on each exactly the actions it has on target_table_name (and ImportTable with enable_import); this module creates none of them, and their alarms are not made here."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.additional_target_table_names : can(regex("^[A-Za-z0-9_.-]{3,255}$", name))])
+    error_message = "Every additional_target_table_names entry must be 3 to 255 characters of A-Z, a-z, 0-9, '_', '-' and '.'."
+  }
+
+  validation {
+    condition     = length(distinct(concat([var.target_table_name], var.additional_target_table_names))) == length(var.additional_target_table_names) + 1
+    error_message = "additional_target_table_names must not repeat a table, nor target_table_name."
+  }
+}
+
 variable "target_table" {
   description = <<-EOT
     Definition of the target table this module creates, with PITR, SSE under this module's KMS key and deletion

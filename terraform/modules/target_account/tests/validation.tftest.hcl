@@ -136,6 +136,34 @@ run "schedule_and_existing_table" {
   }
 }
 
+run "many_tables_are_granted_by_name" {
+  command = plan
+
+  variables {
+    target_table                  = null
+    additional_target_table_names = ["users", "audit"]
+  }
+
+  assert {
+    condition = output.target_table_arns == [
+      "arn:aws:dynamodb:us-east-1:222222222222:table/orders",
+      "arn:aws:dynamodb:us-east-1:222222222222:table/users",
+      "arn:aws:dynamodb:us-east-1:222222222222:table/audit",
+    ]
+    error_message = "The job role writes the target table and each additional table, named, nothing else."
+  }
+}
+
+run "rejects_a_table_listed_twice" {
+  command = plan
+
+  variables {
+    additional_target_table_names = ["users", "orders"]
+  }
+
+  expect_failures = [var.additional_target_table_names]
+}
+
 run "rejects_an_unknown_worker_type" {
   command = plan
 

@@ -1,4 +1,4 @@
-"""Table helpers: describe, key schema, create, delete, count and scan.
+"""Table helpers: describe, key schema, create, delete, count, scan and get one item.
 
 Scans go through the wire client so items come back in wire form, byte for byte.
 """
@@ -99,6 +99,17 @@ def sample_items(account: AccountSpec, name: str, limit: int = 200) -> list[Item
     finally:
         wire.close()
     return list(page.get("Items", []))
+
+
+def get_item(account: AccountSpec, name: str, key: Item) -> Item | None:
+    """The item with this key in wire form (a strongly consistent GetItem), or None when there is none."""
+    wire = DynamoWire(account, pool_size=1)
+    try:
+        response = wire.call("GetItem", json.dumps({"TableName": name, "Key": key, "ConsistentRead": True}))
+    finally:
+        wire.close()
+    item = response.get("Item")
+    return cast("Item", item) if item is not None else None
 
 
 def _scan_segment(wire: DynamoWire, name: str, segment: int, segments: int, select: str | None) -> Iterator[Any]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from jobs.aws import tables
-from jobs.config import parse_config
+from jobs.config import JobConfig, parse_config
+from jobs.config.tables import table_name
+from jobs.core.attrvalue import Item
 from jobs.local import datagen, demo, stack
+from jobs.mapping.diff import path_diff
+from jobs.mapping.spec import MappingSpec
 from jobs.sink.writer import put_items
 from jobs.source.export import manifest_uri, request_export
 
@@ -68,3 +73,66 @@ def save_figure(fig: Any, folder: str, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         fig.savefig(Path(folder) / name, dpi=100, bbox_inches="tight")
+
+
+def mapping_preview(pairs: list[dict[str, Any]], spec: MappingSpec) -> list[dict[str, Any]]:
+    """Rows of the mapping preview: for each sampled item (1, 2, ...) each attribute path's
+    source path -> target path, value before and after, and what changed (``jobs.mapping.diff``)."""
+    return [
+        {"item": number, **vars(row)}
+        for number, pair in enumerate(pairs, start=1)
+        for row in path_diff(pair["before"], pair["after"], spec)
+    ]
+
+
+def mapping_changes(rows: list[dict[str, Any]]) -> list[str]:
+    """Each distinct change in the preview once, as ``old path -> new path: what``, in first-seen order."""
+    lines: dict[str, None] = {}
+    for row in rows:
+        if not row["change"]:
+            continue
+        source, target = row["source_path"], row["target_path"]
+        where = f"{source} -> {target}" if source and target and source != target else source or target
+        lines[f"{where}: {row['change']}"] = None
+    return list(lines)
+
+
+@dataclass
+class KeySideBySide:
+    """One key's item in the source table and in the target table, path by path."""
+
+    source: Item | None  # None: no item with that key
+    target: Item | None
+    rows: list[dict[str, Any]] = field(default_factory=list)  # path, source, target, equal, change
+
+    def summary(self) -> str:
+        if self.source is None or self.target is None:
+            where = " and ".join(n for n, i in (("source", self.source), ("target", self.target)) if i is None)
+            return f"no item with that key in the {where}"
+        unequal = sum(1 for r in self.rows if not r["equal"])
+        return f"{len(self.rows)} paths, {unequal} not equal" if unequal else f"{len(self.rows)} paths, all equal"
+
+
+def a_key(config: JobConfig) -> Item:
+    """The key of one item of the source table (the first a Scan returns), to look at by default."""
+    account, name = config.account(config.source_account), table_name(config.source_table)
+    names = tables.key_names(account, name)
+    first = tables.sample_items(account, name, limit=1)
+    if not first:
+        raise ValueError(f"the source table {name!r} is empty: give a key")
+    return {k: first[0][k] for k in names}
+
+
+def side_by_side(config: JobConfig, key: Item, target_key: Item | None = None) -> KeySideBySide:
+    """Fetch one key from the source table and the target table (GetItem, consistent, through the
+    config's accounts) and line their attributes up by path, the mapping's renames included.
+    ``target_key`` is the key in the target when the mapping redesigns it; by default the same."""
+    source = tables.get_item(config.account(config.source_account), table_name(config.source_table), key)
+    target = tables.get_item(config.account(config.target_account), config.target_table, target_key or key)
+    rows = []
+    for row in path_diff(source or {}, target or {}, config.mapping):
+        moved = row.source_path and row.target_path and row.source_path != row.target_path
+        path = f"{row.source_path} -> {row.target_path}" if moved else row.source_path or row.target_path
+        equal = bool(row.source_path and row.target_path) and row.before == row.after
+        rows.append({"path": path, "source": row.before, "target": row.after, "equal": equal, "change": row.change})
+    return KeySideBySide(source, target, rows)

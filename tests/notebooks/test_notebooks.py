@@ -4,6 +4,7 @@ opening it sees them); rendered copies are kept under test-output/notebooks/ to 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -73,6 +74,12 @@ def _outputs(book: nbformat.NotebookNode) -> str:
     return "\n".join(texts)
 
 
+def _html_tables(book: nbformat.NotebookNode) -> str:
+    return "\n".join(
+        str(out.get("data", {}).get("text/html", "")) for cell in book.cells for out in cell.get("outputs", [])
+    )
+
+
 def test_explore_export(local_stack, monkeypatch, stack_home, tmp_path):
     figures = tmp_path / "figures"  # asked for: the plots are also saved there
     book = _run(
@@ -95,6 +102,19 @@ def test_mapping_dry_run(local_stack, monkeypatch, stack_home):
     text = _outputs(book)
     assert "items: 2,000 in 5 data files" in text and "0 would be dead-lettered" in text
     assert "CUST#customer#" in text and "migrated_by" in text
+    changes = text.split("what the mapping changed in 3 sampled items:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    for line in (
+        "name -> title: renamed",  # a rename is one row: old path -> new path
+        "profile.address.city -> profile.address.town: renamed",  # a nested one too
+        "note: dropped",
+        "amount: cast N -> S",
+        "PK: key: concat('CUST#', pk)",
+        "customer: derived: concat('CUST#', pk)",
+        "migrated_by: set",
+    ):
+        assert f"  {line}" in changes, changes
+    table = _html_tables(book)
+    assert "profile.address.town" in table and "history[4].when" in table  # every path, lists indexed
 
 
 def test_validation_report(local_stack, monkeypatch, stack_home):
@@ -104,4 +124,7 @@ def test_validation_report(local_stack, monkeypatch, stack_home):
     assert '"status": "reconciled"' in text and "match                 2000" in text
     plots = _inline_plots(book)
     assert len(plots) == 2 and min(plots) > 8_000, plots
+    side = re.search(r'key \{"pk": \{"S": "customer#\d{4}"\}, "sk": \{"N": "\d+"\}\}: (\d+) paths, all equal', text)
+    assert side and int(side[1]) > 20, text  # one key read from both tables, every leaf path equal
+    assert "profile.address.geo.lat" in _html_tables(book)
     assert not (ROOT / "notebook-output").exists() and not (ROOT / "notebooks" / "notebook-output").exists()

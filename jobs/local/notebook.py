@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from jobs import aws
 from jobs.aws import tables
 from jobs.config import JobConfig, parse_config
 from jobs.config.tables import table_name
 from jobs.core.attrvalue import Item
+from jobs.ledger import LedgerStore
 from jobs.local import datagen, demo, stack
 from jobs.mapping.diff import path_diff
 from jobs.mapping.spec import MappingSpec
 from jobs.sink.writer import put_items
 from jobs.source.export import manifest_uri, request_export
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE_TABLE = "notebook-orders"
 
@@ -133,6 +138,32 @@ def side_by_side(config: JobConfig, key: Item, target_key: Item | None = None) -
     for row in path_diff(source or {}, target or {}, config.mapping):
         moved = row.source_path and row.target_path and row.source_path != row.target_path
         path = f"{row.source_path} -> {row.target_path}" if moved else row.source_path or row.target_path
-        equal = bool(row.source_path and row.target_path) and row.before == row.after
-        rows.append({"path": path, "source": row.before, "target": row.after, "equal": equal, "change": row.change})
+        rows.append({"path": path, "source": row.before, "target": row.after, "equal": row.equal, "change": row.change})
     return KeySideBySide(source, target, rows)
+
+
+def run_frame(config: JobConfig, what: Literal["ledger", "dead-letters"]) -> pd.DataFrame:
+    """The run's ledger (one row per finished data file) or its dead letters (one row per item)
+    as a pandas frame, read from ``<run prefix>/<what>/`` with awswrangler, through the output
+    account's own boto3 session and S3 endpoint (the local stack's, an override, or AWS's)."""
+    import awswrangler as wr
+    import pandas as pd
+
+    store = LedgerStore.for_run(config)
+    account = config.account(config.output_account)
+    previous = wr.config.s3_endpoint_url
+    wr.config.s3_endpoint_url = aws.endpoint_url(account, "s3")  # awswrangler takes it from its config only
+    try:
+        frame = wr.s3.read_json(
+            f"s3://{store.bucket}/{store.prefix}{what}/",
+            lines=True,  # a ledger entry is one line; dead letters are JSON lines
+            boto3_session=aws.session(account),
+            path_suffix=".json" if what == "ledger" else ".jsonl",
+            ignore_empty=True,
+            dtype=False,  # keep numbers and text as written
+        )
+    except wr.exceptions.NoFilesFound:
+        return pd.DataFrame()
+    finally:
+        wr.config.s3_endpoint_url = previous
+    return frame

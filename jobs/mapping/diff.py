@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.core.canonical import canonical_value
 from jobs.mapping.spec import MappingSpec
 
 Part = str | int  # a map key or a list index
@@ -27,6 +28,11 @@ class PathRow:
     before: str  # "" when there is no source value
     after: str  # "" when there is no target value
     change: str  # "" when unchanged; else renamed, cast N -> S, changed, dropped, derived: ..., missing
+
+    @property
+    def equal(self) -> bool:
+        """The same value at both ends (perhaps under a new path), as DynamoDB compares values."""
+        return bool(self.source_path and self.target_path) and self.change in ("", "renamed")
 
 
 def render_path(parts: tuple[Part, ...]) -> str:
@@ -146,13 +152,14 @@ def path_diff(source: dict[str, Any], target: dict[str, Any], spec: MappingSpec)
         shown = render_value(new)
         made = _made_by(spec, str(moved[0])) if len(moved) == 1 else ""
         kinds = (next(iter(value)), next(iter(new)))
-        if made and shown != before:
+        same = canonical_value(value) == canonical_value(new)  # 1.50 is 1.5; set order does not count
+        if made and not same:
             change = made
         elif moved != parts:
-            change = "renamed" if shown == before else "renamed, changed"
+            change = "renamed" if same else "renamed, changed"
         elif str(parts[0]) in casts and kinds[0] != kinds[1]:
             change = f"cast {kinds[0]} -> {kinds[1]}"
-        elif shown != before:
+        elif not same:
             change = "changed"
         else:
             change = ""

@@ -127,4 +127,5 @@ def test_validation_report(local_stack, monkeypatch, stack_home):
     side = re.search(r'key \{"pk": \{"S": "customer#\d{4}"\}, "sk": \{"N": "\d+"\}\}: (\d+) paths, all equal', text)
     assert side and int(side[1]) > 20, text  # one key read from both tables, every leaf path equal
     assert "profile.address.geo.lat" in _html_tables(book)
+    assert "5 data files in the ledger" in text and "0 dead letters" in text  # read with awswrangler
     assert not (ROOT / "notebook-output").exists() and not (ROOT / "notebooks" / "notebook-output").exists()

@@ -63,6 +63,19 @@ def test_a_value_the_mapping_changed_in_place_or_lost():
     ]
 
 
+def test_values_compare_as_dynamodb_holds_them():
+    source = {"n": {"N": "1.50"}, "s": {"SS": ["b", "a"]}, "name": {"NS": ["1E+2"]}}
+    target = {"n": {"N": "1.5"}, "s": {"SS": ["a", "b"]}, "title": {"NS": ["100"]}}
+    rows = path_diff(source, target, parse_mapping({"rename": {"name": "title"}}))
+    assert rows == [
+        PathRow("n", "n", "1.50", "1.5", ""),  # shown as each side spells it, equal all the same
+        PathRow("name", "title", "{1E+2}", "{100}", "renamed"),
+        PathRow("s", "s", '{"b", "a"}', '{"a", "b"}', ""),
+    ]
+    assert [r.equal for r in rows] == [True, True, True]
+    assert not PathRow("", "PK", "", '"x"', "key: pk").equal and not PathRow("a", "a", "1", '"1"', "cast N -> S").equal
+
+
 def test_a_top_level_rename_carries_the_nested_paths_below_it():
     spec = parse_mapping({"rename": {"profile": "customer_profile", "profile.address.city": "profile.address.town"}})
     source = {"profile": {"M": {"address": {"M": {"city": {"S": "Cork"}}}}}}

@@ -95,6 +95,19 @@ def spark_tasks(spark: SparkSession) -> Callable[[], str]:
     return done
 
 
+def spark_task_counts(spark: SparkSession) -> Callable[[], tuple[int, int] | None]:
+    """(tasks done, tasks) of the running Spark stages, None when none runs: a phase's live bar."""
+    tracker = spark.sparkContext.statusTracker()
+
+    def counts() -> tuple[int, int] | None:
+        stages = [s for s in (tracker.getStageInfo(i) for i in tracker.getActiveStageIds()) if s is not None]
+        if not stages:
+            return None
+        return sum(s.numCompletedTasks for s in stages), sum(s.numTasks for s in stages)
+
+    return counts
+
+
 T = TypeVar("T")
 
 

@@ -14,7 +14,7 @@ from jobs.cli.glue_control import add_glue_commands
 from jobs.cli.logs import configure_logging
 from jobs.cli.summary import each_table, report_failure, say
 from jobs.core.errors import ConfigError
-from jobs.core.phases import phase, set_heartbeat
+from jobs.core.phases import phase, set_heartbeat, set_live
 
 if TYPE_CHECKING:
     from jobs.config import JobConfig, MoveConfig
@@ -447,6 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(verbosity)
     if sys.stderr.isatty():  # on Glue and in logs, a phase's heartbeat every 30 s
         set_heartbeat(HEARTBEAT_ON_A_TERMINAL_S)
+        set_live(sys.stderr)  # phases that know their progress (validate's Spark tasks) draw a bar
     if not verbosity:
         for handler in logging.getLogger().handlers:
             handler.addFilter(OneLineLogs())

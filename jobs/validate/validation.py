@@ -34,7 +34,7 @@ from jobs.sink.digests import DigestSettings
 from jobs.source.manifests import load_export
 from jobs.source.scan import ScanSettings
 from jobs.source.sources import export_source, open_source
-from jobs.spark import get_spark, spark_tasks
+from jobs.spark import get_spark, spark_task_counts, spark_tasks
 from jobs.validate import compare, docs, sides, suite
 from jobs.validate.report import ValidationResult, attribute_differences, ledger_status
 
@@ -174,17 +174,29 @@ def validate(
     (expected, expected_from), actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
     result = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        with phase("validating: reading both sides, hashing each item, joining by key", detail=spark_tasks(spark)):
+        with phase(
+            "validating: reading both sides, hashing each item, joining by key",
+            detail=spark_tasks(spark),
+            progress=spark_task_counts(spark),
+        ):
             summary = compare.summarize(result, options.max_samples)
         clock.lap("compare")
-        with phase("validating: re-reading the sampled differences", detail=spark_tasks(spark)):
+        with phase(
+            "validating: re-reading the sampled differences",
+            detail=spark_tasks(spark),
+            progress=spark_task_counts(spark),
+        ):
             samples = _explain_samples(spark, inputs, summary, options)
             report_uri, run_report = read_run_report(config)
             ledger = ledger_status(run_report, report_uri)
         clock.lap("explain")
         with (
             _local_dir(report_dir, config.account(config.output_account)) as local,
-            phase("validating: Great Expectations suites and Data Docs", detail=spark_tasks(spark)),
+            phase(
+                "validating: Great Expectations suites and Data Docs",
+                detail=spark_tasks(spark),
+                progress=spark_task_counts(spark),
+            ),
         ):
             per_key = compare.failure_columns(result, options.keys_only)
             counts = suite.counts_frame(summary.expected_rows, summary.target_rows, ledger)

@@ -3,6 +3,7 @@ letter's key is read from the item as it was recorded."""
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 
@@ -31,6 +32,37 @@ def test_a_phase_names_itself_beats_and_says_how_long(caplog: pytest.LogCaptureF
     assert len(beats) >= 2
     assert all(b.startswith("sampling: still at it (") and b.endswith(" s; 3/8)") for b in beats)
     assert said[-1].startswith("sampling: done in ") and said[-1].endswith(" s")
+
+
+def test_on_a_terminal_a_phase_that_knows_its_progress_draws_a_bar(caplog: pytest.LogCaptureFixture) -> None:
+    terminal = io.StringIO()
+    looks = iter([None, (3, 12), (6, 12)])  # no stage at first, then tasks done of tasks
+    phases.set_heartbeat(0.1)
+    phases.set_live(terminal)
+    try:
+        with (
+            caplog.at_level(logging.INFO, logger="jobs.core.phases"),
+            phases.phase("validating", progress=lambda: next(looks, (6, 12))),
+        ):
+            deadline = time.monotonic() + 10
+            while terminal.getvalue().count("\r") < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        phases.set_live(None)
+        phases.set_heartbeat(phases.DEFAULT_HEARTBEAT_S)
+    drawn = terminal.getvalue().split("\r\033[K")
+    assert drawn[1].startswith("validating:  25%|") and "| 3/12 [" in drawn[1] and "tasks/s]" in drawn[1]
+    assert "50%|" in drawn[2] and "| 6/12 [" in drawn[2]
+    assert drawn[-1] == ""  # cleared before the phase's last line
+    said = _messages(caplog)
+    assert said[0] == "validating ..." and said[-1].startswith("validating: done in ")
+    assert not any("still at it" in m for m in said)  # the bar replaces the heartbeat lines
+
+
+def test_without_a_terminal_progress_changes_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="jobs.core.phases"), phases.phase("validating", progress=lambda: (1, 2)):
+        pass
+    assert [m.split(" in ")[0] for m in _messages(caplog)] == ["validating ...", "validating: done"]
 
 
 def test_a_failing_phase_says_so_and_the_error_goes_on(caplog: pytest.LogCaptureFixture) -> None:

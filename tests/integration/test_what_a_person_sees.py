@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -263,3 +264,37 @@ def test_capacity_show_takes_the_run_id_from_the_config_and_asks_when_there_is_n
         f"error: {path}: which run? the config sets no run_id -> pass --run-id ID, or set run_id in the config "
         "(the run id `ddb-migrate run` printed)\n"
     )
+
+
+def _on_a_terminal(command: list[str], timeout: float = 600) -> tuple[int, str]:
+    """Run a CLI command with its standard error on a pseudo-terminal; exit code and what it drew."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=slave, text=True)
+    os.close(slave)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    return process.wait(timeout=timeout), drawn.decode("utf-8", "replace")
+
+
+def test_validate_on_a_terminal_draws_a_bar_of_spark_tasks(local_stack, buckets, source_table, names, tmp_path):
+    doc = _exported(local_stack, source_table, names, list(datagen.make_items(1000)))
+    path = _write_config(tmp_path, doc)
+    code, lines, _out = _timed_run([*CLI, "run", "--config", path])
+    assert code == 0, "\n".join(t for _s, t in lines)
+    code, drawn = _on_a_terminal([*CLI, "validate", "--config", path, "--report-dir", str(tmp_path / "report")])
+    assert code == 0, drawn
+    bars = [part for part in drawn.split("\r\x1b[K") if "validating: " in part and "%|" in part]
+    assert bars and all(" tasks" in b for b in bars), drawn  # tqdm's meter over Spark tasks
+    assert not re.search(r"validating: [^\r\n]*still at it", drawn), drawn  # the bar replaces their heartbeats
+    assert "PASSED" in drawn, drawn

@@ -84,3 +84,23 @@ def by_key(items: list[Item], keys: tuple[str, ...] = ("pk", "sk")) -> dict[tupl
 
 def s3(local_stack: Stack) -> Any:
     return aws.client(local_stack.account("target"), "s3")
+
+
+@pytest.fixture
+def made(local_stack: Stack) -> Iterator[Callable[[str, str, dict[str, Any] | None], str]]:
+    """Create a table (or, without a definition, only note one schema copy creates); each is
+    deleted afterwards, its deletion protection turned off first."""
+    created: list[tuple[str, str]] = []
+
+    def build(account: str, name: str, definition: dict[str, Any] | None = None) -> str:
+        if definition is not None:
+            aws.client(local_stack.account(account), "dynamodb").create_table(TableName=name, **definition)
+        created.append((account, name))
+        return name
+
+    yield build
+    for account, name in created:
+        ddb = aws.client(local_stack.account(account), "dynamodb")
+        if tables.exists(local_stack.account(account), name):
+            ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
+            tables.delete_table(local_stack.account(account), name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,23 +62,6 @@ SESSIONS = [
     {"id": {"S": f"session-{n:04d}"}, "user": {"S": f"u{n % 17}"}, "expires_at": {"N": str(1_900_000_000 + n)}}
     for n in range(120)
 ]
-
-
-@pytest.fixture
-def made(local_stack: Stack) -> Iterator[Callable[[str, str, dict[str, Any] | None], str]]:
-    """Note a table to delete afterwards, creating it first when given a definition."""
-    created: list[tuple[str, str]] = []
-
-    def build(account: str, name: str, definition: dict[str, Any] | None = None) -> str:
-        if definition is not None:
-            aws.client(local_stack.account(account), "dynamodb").create_table(TableName=name, **definition)
-        created.append((account, name))
-        return name
-
-    yield build
-    for account, name in created:
-        if tables.exists(local_stack.account(account), name):
-            tables.delete_table(local_stack.account(account), name)
 
 
 def _flip_one_item(local_stack: Stack, manifest_uri: str) -> int:

@@ -4,7 +4,6 @@ policies: DynamoDB Local has no such APIs; tests/integration/test_schema_copy_mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from jobs.aws import tables
 from jobs.cli.main import main
 from jobs.config import JobConfig
 from jobs.local import datagen
-from jobs.local.stack import Stack
 from jobs.run.migrate import run_migration
 from jobs.sink.schema.diff import parts
 from jobs.sink.schema.facts import read_facts
@@ -67,26 +65,6 @@ TENANTS = {  # one hash key `id`, provisioned, a GSI on `kind`
         }
     ],
 }
-
-
-@pytest.fixture
-def made(local_stack: Stack) -> Iterator[Callable[[str, str, dict[str, Any] | None], str]]:
-    """Create a table (or, without a definition, only note one schema copy creates); each is
-    deleted afterwards, its deletion protection turned off first."""
-    created: list[tuple[str, str]] = []
-
-    def build(account: str, name: str, definition: dict[str, Any] | None = None) -> str:
-        if definition is not None:
-            aws.client(local_stack.account(account), "dynamodb").create_table(TableName=name, **definition)
-        created.append((account, name))
-        return name
-
-    yield build
-    for account, name in created:
-        ddb = aws.client(local_stack.account(account), "dynamodb")
-        if tables.exists(local_stack.account(account), name):
-            ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
-            tables.delete_table(local_stack.account(account), name)
 
 
 def _config_file(tmp_path: Path, config: JobConfig) -> str:

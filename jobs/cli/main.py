@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jobs.cli.glue_control import add_glue_commands
+from jobs.cli.loading import begin, load_one, many_tables
+from jobs.cli.local import local_main
 from jobs.cli.logs import configure_logging
 from jobs.cli.summary import each_table, report_failure, say
-from jobs.core.errors import ConfigError
 from jobs.core.phases import phase, set_heartbeat, set_live
 
 if TYPE_CHECKING:
-    from jobs.config import JobConfig, MoveConfig
+    pass
 
 log = logging.getLogger(__name__)
 LOADING_LIBRARIES = "loading Spark and Great Expectations"
@@ -25,107 +26,11 @@ HEARTBEAT_ON_A_TERMINAL_S = 10.0
 TABLE_HELP = "with a config that lists tables: act on this source table only"
 
 
-def _cmd_local(args: argparse.Namespace) -> int:
-    from jobs.local import stack
-
-    if args.action == "up":
-        running = stack.current()
-        if running is None:
-            running = stack.start()
-            say(f"started DynamoDB Local (pid {running.dynamodb_pid}) and moto (pid {running.moto_pid})")
-        print(running.shell_exports())
-        return 0
-    if args.action == "init":
-        return _local_init(Path(args.dir), args.items)
-    if args.action == "down":
-        running = stack.current()
-        if running is None:
-            say("no local stack is running")
-            return 0
-        stack.stop(running)
-        say("local stack stopped")
-        return 0
-    running = stack.current()
-    if running is None:
-        print("local stack: not running")
-        return 3
-    print(
-        f"local stack: running\n  DynamoDB Local {running.dynamodb_endpoint} (pid {running.dynamodb_pid})\n"
-        f"  moto {running.moto_endpoint} (pid {running.moto_pid})"
-    )
-    return 0
-
-
-def _local_init(folder: Path, items: int) -> int:
-    from jobs.core.errors import LocalStackError
-    from jobs.local import sample, stack
-
-    running = stack.current()
-    if running is None:
-        raise LocalStackError(
-            f"no local stack is running (DDB_MIGRATE_HOME={stack.default_home()})",
-            hint="start it with `ddb-migrate local up`, then rerun `ddb-migrate local init`",
-        )
-    path = sample.init_sample(running, folder, items)
-    print("\nNow try, in this order:")
-    for command in sample.next_commands(path, folder / "validation", before_run=True):
-        print(f"  {command}")
-    print(f"\n{sample.stop_hint(running)}")
-    return 0
-
-
-def _load_move(args: argparse.Namespace, *, existing_run: bool = False) -> MoveConfig:
-    """The config, one table or many; ``existing_run``: the command acts on a run that exists, so
-    its id must be given (``--run-id``) or set in the config, never the fresh default."""
-    from jobs.config import load_move, s3_text_reader
-
-    move = load_move(args.config, run_id=args.run_id, reader=s3_text_reader)
-    if existing_run and not move.run_id_given:
-        raise ConfigError(
-            f"{args.config}: which run? the config sets no run_id",
-            hint="pass --run-id ID, or set run_id in the config (the run id `ddb-migrate run` printed)",
-        )
-    return move
-
-
-def _load(args: argparse.Namespace, *, existing_run: bool = False) -> JobConfig:
-    """The config of one table: the file's only table, or the one ``--table`` names in a ``tables:`` file."""
-    move = _load_move(args, existing_run=existing_run)
-    table = getattr(args, "table", None)
-    if table:
-        return move.job(table)
-    if move.many:
-        listed = ", ".join(job.source_table for job in move.jobs)
-        raise ConfigError(
-            f"{args.config}: this config lists {len(move.jobs)} tables; this command takes one",
-            hint=f"pass --table NAME, one of: {listed}",
-        )
-    return move.jobs[0]
-
-
-def _many(args: argparse.Namespace, verb: str, *, existing_run: bool = False) -> MoveConfig | None:
-    """A ``tables:`` config without ``--table``: the move, named at once; else None."""
-    if getattr(args, "table", None):
-        return None
-    move = _load_move(args, existing_run=existing_run)
-    if not move.many:
-        return None
-    log.info("%s %s: %d tables", verb, move.run_id, len(move.jobs))
-    return move
-
-
-def _begin(args: argparse.Namespace, verb: str) -> JobConfig:
-    """Load the config and say at once what the command is about to do (before the slow imports)."""
-    config = _load(args)
-    log.info("%s %s: %s -> %s", verb, config.run_id, config.source_table, config.target_table)
-    return config
-
-
 def _cmd_export(args: argparse.Namespace) -> int:
     from jobs.source.export import request_export
 
-    move = _many(args, "export")
-    for job in move.jobs if move is not None else (_load(args),):
+    move = many_tables(args, "export")
+    for job in move.jobs if move is not None else (load_one(args),):
         if move is not None:
             say(f"== table {job.source_table}")
         print(request_export(job.source, say).manifest_uri)
@@ -133,13 +38,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    move = _many(args, "run")
+    move = many_tables(args, "run")
     if move is not None:
         with phase(LOADING_LIBRARIES):
             from jobs.cli.tables import run_move_main
 
         return run_move_main(move, report_path=args.report, as_json=args.json)
-    config = _begin(args, "run")
+    config = begin(args, "run")
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import run_main
 
@@ -147,7 +52,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    move = _many(args, "validate")
+    move = many_tables(args, "validate")
     if move is not None:
         with phase(LOADING_LIBRARIES):
             from jobs.cli.tables import validate_move_main
@@ -162,7 +67,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             read_units_per_s=args.max_read_units,
             recompute_expected=args.recompute_expected,
         )
-    config = _begin(args, "validate")
+    config = begin(args, "validate")
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import validate_main
 
@@ -179,13 +84,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    move = _many(args, "plan")
+    move = many_tables(args, "plan")
     if move is not None:
         with phase(LOADING_LIBRARIES):
             from jobs.cli.tables import plan_move_main
 
         return plan_move_main(move, as_json=args.json)
-    config = _begin(args, "plan")
+    config = begin(args, "plan")
     with phase(LOADING_LIBRARIES):
         from jobs.cli.commands import plan_main
 
@@ -193,7 +98,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:
-    config = _load(args, existing_run=True)
+    config = load_one(args, existing_run=True)
     if args.dlq_command != "replay":
         from jobs.cli import dlq
 
@@ -210,27 +115,27 @@ def _cmd_dlq(args: argparse.Namespace) -> int:
 def _cmd_finalize(args: argparse.Namespace) -> int:
     from jobs.cli.commands import finalize_main
 
-    return finalize_main(_load(args))
+    return finalize_main(load_one(args))
 
 
 def _cmd_cleanup(args: argparse.Namespace) -> int:
     from jobs.cli.commands import cleanup_main
 
-    move = _many(args, "cleanup", existing_run=True)
+    move = many_tables(args, "cleanup", existing_run=True)
     if move is not None:
         return each_table(move, lambda job: cleanup_main(job, roles=args.role or [], yes=args.yes))
-    return cleanup_main(_load(args, existing_run=True), roles=args.role or [], yes=args.yes)
+    return cleanup_main(load_one(args, existing_run=True), roles=args.role or [], yes=args.yes)
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     from jobs.cli.capacity import restore_main, show_main
 
-    move = _many(args, "capacity", existing_run=True)
+    move = many_tables(args, "capacity", existing_run=True)
     if move is not None:
         if args.capacity_command == "show":
             return each_table(move, show_main)
         return each_table(move, lambda job: restore_main(job, force=args.force))
-    config = _load(args, existing_run=True)
+    config = load_one(args, existing_run=True)
     if args.capacity_command == "show":
         return show_main(config)
     return restore_main(config, force=args.force)
@@ -239,28 +144,28 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from jobs.cli.schema import copy_main, copy_move_main
 
-    move = _many(args, "schema copy")
+    move = many_tables(args, "schema copy")
     if move is not None:
         return copy_move_main(move, dry_run=args.dry_run)
-    return copy_main(_load(args), dry_run=args.dry_run)
+    return copy_main(load_one(args), dry_run=args.dry_run)
 
 
 def _cmd_replicate(args: argparse.Namespace) -> int:
     from jobs.cli.streams import replicate_main
 
-    return replicate_main(_load(args), follow=args.follow, plan_only=args.write_plan, redrive_queue=args.redrive_dlq)
+    return replicate_main(load_one(args), follow=args.follow, plan_only=args.write_plan, redrive_queue=args.redrive_dlq)
 
 
 def _cmd_catch_up(args: argparse.Namespace) -> int:
     from jobs.cli.streams import catch_up_main
 
-    return catch_up_main(_load(args), args.from_time, args.to_time, args.manifest)
+    return catch_up_main(load_one(args), args.from_time, args.to_time, args.manifest)
 
 
 def _cmd_cutover(args: argparse.Namespace) -> int:
     from jobs.cli.streams import cutover_main
 
-    return cutover_main(_load(args), args.report_dir, yes=args.yes, drain=not args.no_drain)
+    return cutover_main(load_one(args), args.report_dir, yes=args.yes, drain=not args.no_drain)
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
@@ -274,6 +179,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from jobs.local.demo import run_demo
 
     return run_demo(Path(args.output), items=args.items)
+
+
+def _on_a_run(sub: argparse.ArgumentParser, what: str) -> None:
+    """The arguments of a command on a run that exists: its config, its id, one table of a move."""
+    sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
+    sub.add_argument("--run-id", help=f"the run whose {what} to use (default: the config's run_id)")
+    sub.add_argument("--table", help=TABLE_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--dir", default="local-sample", help="init: where to write job.yaml (default: local-sample)")
     local.add_argument("--items", type=int, default=1_000, help="init: items in the source table (default: 1000)")
-    local.set_defaults(handler=_cmd_local)
+    local.set_defaults(handler=local_main)
 
     def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
@@ -367,9 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("replay", "re-drive a run's dead letters after a fix"),
     ):
         sub = dlq_commands.add_parser(action, help=text)
-        sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-        sub.add_argument("--run-id", help="the run whose dead letters to use (default: the config's run_id)")
-        sub.add_argument("--table", help=TABLE_HELP)
+        _on_a_run(sub, "dead letters")
         if action != "replay":
             sub.add_argument("--json", action="store_true", help="print JSON")
         if action == "show":
@@ -385,9 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("restore", "restore the tables a run raised to their recorded original settings"),
     ):
         sub = capacity_commands.add_parser(action, help=text)
-        sub.add_argument("--config", required=True, help="job config YAML (local path or s3:// URI)")
-        sub.add_argument("--run-id", help="the run whose capacity record to use (default: the config's run_id)")
-        sub.add_argument("--table", help=TABLE_HELP)
+        _on_a_run(sub, "capacity record")
         if action == "restore":
             sub.add_argument("--force", action="store_true", help="restore again even if the record says restored")
         sub.set_defaults(handler=_cmd_capacity)

@@ -198,7 +198,7 @@ def applied_example(
         # test_cross_account_teardown.py has usually destroyed it already.
         if tf.run(workdir, "state", "list", data_dir=data_dir, check=False).stdout.strip():
             lift_deletion_protection(target, source, moto_endpoint)
-            tf.run(workdir, "destroy", "-input=false", "-auto-approve", data_dir=data_dir)
+            tf.destroy(workdir, data_dir=data_dir)
 
 
 def lift_deletion_protection(target: boto3.Session, source: boto3.Session, endpoint: str) -> None:

@@ -116,6 +116,19 @@ class Terraform:
             )
         return result
 
+    def destroy(self, workdir: Path, *, data_dir: Path) -> None:
+        """``terraform destroy``, then an empty state. Under load the provider can resend a
+        delete whose first answer it never read; moto then says the resource is already gone
+        (ResourceNotFoundException) and the destroy stops. A second destroy refreshes, drops
+        what is gone and deletes the rest; anything else, or a second failure, fails the test."""
+        first = self.run(workdir, "destroy", "-input=false", "-auto-approve", data_dir=data_dir, check=False)
+        if first.returncode != 0:
+            if "ResourceNotFoundException" not in first.stderr and "NotFound" not in first.stderr:
+                raise AssertionError(f"terraform destroy in {workdir} failed\n{first.stdout}\n{first.stderr}")
+            self.run(workdir, "destroy", "-input=false", "-auto-approve", data_dir=data_dir)
+        left = self.run(workdir, "state", "list", data_dir=data_dir).stdout.split()
+        assert left == [], f"terraform destroy in {workdir} left resources in the state: {left}"
+
 
 def make_terraform(home: Path) -> Terraform:
     """A Terraform runner whose CLI config and provider cache live under ``home``."""

@@ -12,7 +12,7 @@ from .example_stack import TARGET_TABLE_NAME, Stack, lift_deletion_protection
 def test_destroy_removes_the_stack(stack: Stack) -> None:
     """Runs after the other stack tests (pytest keeps definition order)."""
     lift_deletion_protection(stack.target, stack.source, stack.endpoint)
-    stack.terraform.run(stack.workdir, "destroy", "-input=false", "-auto-approve", data_dir=stack.data_dir)
+    stack.terraform.destroy(stack.workdir, data_dir=stack.data_dir)
     state = stack.terraform.run(stack.workdir, "state", "list", data_dir=stack.data_dir, check=False)
     assert state.stdout.strip() == ""
     with pytest.raises(ClientError, match="EntityNotFound"):

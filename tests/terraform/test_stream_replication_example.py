@@ -107,7 +107,7 @@ def applied(terraform: Terraform, terraform_copy: Path, moto_endpoint: str, tmp_
         replan = tf.run(workdir, "plan", "-input=false", "-detailed-exitcode", data_dir=data_dir, check=False)
         assert replan.returncode == 0, f"a second plan is not empty:\n{replan.stdout}"
     finally:
-        tf.run(workdir, "destroy", "-input=false", "-auto-approve", data_dir=data_dir)
+        tf.destroy(workdir, data_dir=data_dir)
 
 
 def _statements(policy: str | dict[str, Any]) -> dict[str, dict[str, Any]]:

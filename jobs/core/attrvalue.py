@@ -120,12 +120,42 @@ def _validate_set(kind: str, inner: Any, path: str) -> None:
         seen.add(canonical)
 
 
+def _plainly_valid(value: Any) -> bool:
+    """True only for a value :func:`validate_value` accepts, decided without building a path per
+    nested value (the cost of the full check). False means "not sure": the full check then runs
+    and names what is wrong, if anything is. Exact types only: a subclass takes the full check."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    for kind, inner in value.items():
+        if kind == "S":
+            return type(inner) is str
+        if kind == "N":  # a plain decimal: its length less a "-" and a "." is its digit count
+            return (
+                type(inner) is str
+                and _PLAIN_NUMBER.fullmatch(inner) is not None
+                and len(inner) - inner.startswith("-") - ("." in inner) <= MAX_NUMBER_DIGITS
+            )
+        if kind == "M":
+            return type(inner) is dict and all(map(_plainly_valid, inner.values()))
+        if kind == "L":
+            return type(inner) is list and all(map(_plainly_valid, inner))
+        if kind == "BOOL":
+            return type(inner) is bool
+        if kind == "NULL":
+            return inner is True
+        if kind == "SS":
+            strings = type(inner) is list and bool(inner) and all(type(element) is str for element in inner)
+            return strings and len(set(inner)) == len(inner)
+    return False  # B, NS, BS (decoded or normalised to compare) and anything unknown: the full check
+
+
 def validate_item(item: Any, where: str = "item") -> None:
     """Validate a whole item (name -> AttributeValue)."""
     if not isinstance(item, dict):
         raise InvalidItemError(f"{where}: an item must be a JSON object of attributes")
     for name, value in item.items():
-        validate_value(value, name)
+        if not _plainly_valid(value):
+            validate_value(value, name)
 
 
 def _number_size(text: str) -> int:

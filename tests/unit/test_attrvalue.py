@@ -106,3 +106,44 @@ def test_item_size_follows_dynamodb_rules() -> None:
     assert item_size({"b": {"B": "AAEC"}}) == 1 + 3
     assert item_size({"m": {"M": {"k": {"BOOL": True}}}}) == 1 + 3 + 1 + 1 + 1
     assert write_units(1024) == 1 and write_units(1025) == 2 and write_units(0) == 1
+
+
+def _full_check_passes(value: object) -> bool:
+    try:
+        validate_value(value, "attr")
+    except InvalidItemError:
+        return False
+    return True
+
+
+_SCALARS = st.one_of(
+    st.builds(lambda s: {"S": s}, st.one_of(st.text(max_size=5), st.integers())),
+    st.builds(
+        lambda n: {"N": n}, st.sampled_from(["1", "-0", "-1.50", "1E+2", "1" * 38, "1" * 39, "0.1", "-", "", "x"])
+    ),
+    st.builds(lambda b: {"BOOL": b}, st.one_of(st.booleans(), st.just("true"))),
+    st.builds(lambda b: {"NULL": b}, st.sampled_from([True, False, None])),
+    st.builds(lambda s: {"SS": s}, st.lists(st.sampled_from(["a", "b", 1]), max_size=3)),
+    st.sampled_from([{"B": "AAE="}, {"B": "!"}, {"NS": ["1", "1.0"]}, {"XX": "1"}, {"S": "a", "N": "1"}, {}, "S"]),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.builds(lambda xs: {"L": xs}, st.lists(inner, max_size=3)),
+        st.builds(lambda m: {"M": m}, st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+        st.builds(lambda xs: {"L": tuple(xs)}, st.lists(inner, max_size=2)),
+    ),
+    max_leaves=8,
+)
+
+
+@given(_VALUES)
+def test_validate_item_accepts_exactly_what_the_full_check_accepts(value: object) -> None:
+    """validate_item takes a path-free shortcut for plain values; it must never accept more (or less)."""
+    try:
+        validate_item({"attr": value})
+    except InvalidItemError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == _full_check_passes(value)

@@ -23,10 +23,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from jobs.aws.sigv4 import DynamoSigner
+from jobs.core.attrvalue import validate_item, validate_value
 from jobs.core.canonical import canonical_wire, digest_canonical
 from jobs.core.item_checks import item_problem
 from jobs.local.datagen import export_shaped_item
-from jobs.sink.digests import python_values
+from jobs.sink.digests import DigestBuilder, DigestSettings, python_values, to_ipc
 from jobs.sink.direct import canonical_of, record_item
 from jobs.sink.writer import item_body
 from jobs.source.export_format import export_line
@@ -52,6 +53,18 @@ def _botocore_sign(bodies: list[bytes]) -> None:
     for body in bodies:
         request = AWSRequest(method="POST", url="http://127.0.0.1:8000", data=body, headers={"X-Amz-Target": TARGET})
         SigV4Auth(credentials, "dynamodb", "us-east-1").add_auth(request)
+
+
+def _validate_walk(item: dict[str, Any]) -> None:
+    for name, value in item.items():
+        validate_value(value, name)
+
+
+def _digest_file(canonical: list[dict[str, str]]) -> bytes:
+    builder = DigestBuilder(DigestSettings(tuple(n for n, _t in KEY_SCHEMA)))
+    for line_no, texts in enumerate(canonical, start=1):
+        builder.add_canonical("data/file.json.gz", line_no, texts)
+    return to_ipc(builder.batch())
 
 
 def stage_costs(count: int = 20_000) -> dict[str, float]:
@@ -80,6 +93,8 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
     costs = {
         "read: MD5, gunzip twice, UTF-8, split": _per_item(read, count),
         "direct: parse line (json.loads), cut body": _per_item(partial(_each, record_item, lines), count),
+        "direct: validity check (path per value, before)": _per_item(partial(_each, _validate_walk, items), count),
+        "direct: validity check (path-free first, now)": _per_item(partial(_each, validate_item, items), count),
         "direct: canonical texts (canonical_value)": _per_item(partial(_each, canonical_of, items), count),
         "direct: key check on the canonical key texts": _per_item(
             partial(_each, lambda c: item_problem({k: c[k] for k, _t in KEY_SCHEMA}, "", KEY_SCHEMA), canonical),
@@ -98,6 +113,7 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
         "both: digests (BLAKE2b per attribute, key, content)": _per_item(
             partial(_each, lambda c: digest_canonical(c, ("pk", "sk")), canonical), count
         ),
+        "both: digest rows of a file, to Arrow IPC": _per_item(partial(_digest_file, canonical), count),
         "both: BatchWriteItem bodies, 25 items each": _per_item(batch_bodies, count),
         "sign: botocore SigV4Auth (before)": _per_item(lambda: _botocore_sign(requests), count),
         "sign: jobs.aws.sigv4 (now)": _per_item(

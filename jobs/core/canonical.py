@@ -191,14 +191,14 @@ _NUMBER = slice(len('{"N":"'), -len('"}'))
 
 def canonical_wire(text: str, path: str = "value") -> str:
     """Canonical text of one AttributeValue given as wire JSON text: the text itself when it is
-    already canonical (most scalars, checked without parsing), else :func:`canonical_text` of it."""
+    already canonical (most scalars, checked without parsing), else :func:`canonical_value` of it."""
     if _ALREADY_CANONICAL.fullmatch(text) and (not text.startswith('{"N"') or _in_dynamodb_form(text[_NUMBER])):
         return text
     try:
         value = json.loads(text)
     except ValueError:
         return '{"' + _INVALID + '":' + json.dumps(text, ensure_ascii=False) + "}"
-    return canonical_text(value, path)
+    return canonical_value(value, path)
 
 
 # Compact JSON with sorted keys, from the C encoder: the canonical text of any value DynamoDB accepts
@@ -226,9 +226,10 @@ def canonical_value(value: Any, path: str = "value") -> str:
     """:func:`canonical_text` of a parsed AttributeValue, through the C encoder when sorting map
     keys is all it takes (no binary, no set, every number already in DynamoDB's form).
 
-    Exact for every value DynamoDB accepts. A malformed value (``{"S": 5}``) may come back as its
-    JSON instead of ``{"INVALID": ...}``; DynamoDB rejects such an item, so it is dead-lettered and
-    never compared (the load's direct path is the one caller)."""
+    Exact for every value DynamoDB accepts. A malformed map or list (``{"L": [5]}``) may come back
+    as its compact JSON instead of ``{"INVALID": ...}``: that text is still never the canonical
+    text of a valid value (it would parse to that valid value), so it can never compare equal to
+    anything read from a table."""
     if type(value) is not dict or len(value) != 1:
         return canonical_text(value, path)
     kind, inner = next(iter(value.items()))

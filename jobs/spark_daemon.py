@@ -10,12 +10,13 @@ SIGINT as an exception: SIGINT only asks the running task to stop after its curr
 files it finished, and the driver restores the capacity and writes the partial report (ADR 0013).
 SIGTERM and SIGKILL still end them as before.
 
-Spark puts the ``pyspark.zip`` and ``py4j`` zips that ship inside the pip-installed package first
-on a local worker's path, and every task calls ``importlib.invalidate_caches()``, which re-reads
-each zip's whole directory once per package imported from it: about 50 ms of CPU per task (seen
-with py-spy, ADR 0014). When those zips are the installed package's own (the same files), the
-daemon drops them from the path before it imports pyspark, so the workers import from
-site-packages and a task starts without that cost.
+Spark puts the ``pyspark.zip`` and ``py4j`` zips that ship inside the pip-installed package, and
+the ``spark-core`` jar, on a local worker's path, and every task calls
+``importlib.invalidate_caches()``, which re-reads the whole directory of every zip the import
+system has seen: about 50 ms of CPU per task (seen with py-spy, ADR 0014). When those zips are
+the installed package's own (the same files), the daemon drops them and the jar from the path
+and forgets the zip importers already made, before it imports pyspark, so the workers import
+from site-packages and a task starts without that cost.
 """
 
 from __future__ import annotations
@@ -27,12 +28,20 @@ from typing import Any
 
 
 def without_bundled_zips(path: list[str]) -> list[str]:
-    """``path`` less the zips under ``<entry>/pyspark/python/lib/`` of another entry of it."""
+    """``path`` less the zips under ``<entry>/pyspark/python/lib/`` of another entry of it, and
+    less any jar (Spark adds ``spark-core``'s, 5,000 entries and not one Python module)."""
     bundled = {Path(entry, "pyspark", "python", "lib").resolve() for entry in path if entry}
-    return [entry for entry in path if not (entry.endswith(".zip") and Path(entry).resolve().parent in bundled)]
+    return [
+        entry
+        for entry in path
+        if not (entry.endswith(".jar") or (entry.endswith(".zip") and Path(entry).resolve().parent in bundled))
+    ]
 
 
 sys.path[:] = without_bundled_zips(sys.path)
+# ``python -m`` searched the path for this module before the line above ran, and left a zip
+# importer per zip in the cache; ``invalidate_caches`` would still re-read each of them per task.
+sys.path_importer_cache.clear()
 
 from pyspark import daemon  # noqa: E402 - imported from site-packages once the bundled zips are off the path
 

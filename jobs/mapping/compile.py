@@ -108,6 +108,9 @@ class CompiledMapping:
         return self._assemble(evaluated)
 
     def _assemble(self, df: DataFrame) -> DataFrame:
+        # Each step's item map is a column of its own (``_staged``): built as one expression, every
+        # step would be inlined into each of its uses (the rename checks, the final CASE), and the
+        # JVM evaluated the early steps dozens of times per row (ADR 0004, addendum).
         spec = self.spec
         original = F.col(_META + "item")
         errors: list[Column] = [F.col("__mismatch")]
@@ -120,16 +123,18 @@ class CompiledMapping:
             if path.nested:
                 nested.setdefault(path.top, []).append(("drop", path.parts[1:], ()))
         nested_cols = {top: _nested_udf(top, ops)(original.getItem(top)) for top, ops in nested.items()}
+        current = original
         if nested_cols:
             df = df.select("*", *[c.alias(f"__n_{i}") for i, c in enumerate(nested_cols.values())])
             refs = {top: F.col(f"__n_{i}") for i, top in enumerate(nested_cols)}
-            current = sqlcols.replace_values(original, {t: r.getField("value") for t, r in refs.items()})
+            df, current = _staged(
+                df, "__c_nested", sqlcols.replace_values(original, {t: r.getField("value") for t, r in refs.items()})
+            )
             errors += [r.getField("error") for r in refs.values()]
-        else:
-            current = original
-        # casts (source names)
-        casts = {name: sqlcols.cast_value(current.getItem(name), to) for name, to in spec.casts}
-        for name, to in spec.casts:
+        # casts (source names), then top-level drops
+        casts: dict[str, Column] = {}
+        for i, (name, to) in enumerate(spec.casts):
+            df, casts[name] = _staged(df, f"__cast_{i}", sqlcols.cast_value(current.getItem(name), to))
             value = current.getItem(name)
             errors.append(
                 F.when(
@@ -137,11 +142,13 @@ class CompiledMapping:
                     F.concat(F.lit(f"mapping.cast.{name}: cannot cast "), value, F.lit(f" to {to}")),
                 )
             )
-        current = sqlcols.replace_values(current, casts)
-        # top-level drops, then renames
+        cast_and_dropped = sqlcols.replace_values(current, casts)
         drops = [p.top for p in spec.drops if not p.nested]
         if drops:
-            current = F.map_filter(current, lambda k, _v: ~k.isin(drops))
+            cast_and_dropped = F.map_filter(cast_and_dropped, lambda k, _v: ~k.isin(drops))
+        if casts or drops:
+            df, current = _staged(df, "__c_cast", cast_and_dropped)
+        # top-level renames
         renames = [(o.top, n.top) for o, n in spec.renames if not o.nested]
         if renames:
             olds = [o for o, _n in renames]
@@ -157,10 +164,11 @@ class CompiledMapping:
                         f"{new_name!r}; renaming would overwrite it"
                     ),
                 ).otherwise(conflict)
+            df, conflict = _staged(df, "__conflict", conflict)
             errors.append(conflict)
             mapping = F.create_map(*[F.lit(x) for pair in renames for x in pair])
             renamed = F.transform_keys(current, lambda k, _v: F.coalesce(mapping[k], k))
-            current = F.when(conflict.isNull(), renamed).otherwise(current)
+            df, current = _staged(df, "__c_renamed", F.when(conflict.isNull(), renamed).otherwise(current))
         # set, derive, key
         produced: dict[str, Column] = {name: F.lit(text) for name, text in spec.sets}
         for label, alias, _sql in self._expressions():
@@ -182,10 +190,10 @@ class CompiledMapping:
             if reason is not None:
                 errors.append(reason)
             produced[name] = value
-        current = sqlcols.replace_values(current, produced)
+        df, current = _staged(df, "__c_final", sqlcols.replace_values(current, produced))
         is_item = (F.col(_META + "line_no") != F.lit(TRAILER_LINE)) & F.col(_META + "dead_reason").isNull()
         keep = F.coalesce(F.col("__keep"), F.lit(False)) if spec.filter else F.lit(True)
-        reason = F.when(is_item & keep, F.coalesce(*errors, F.lit(None).cast("string")))
+        df, reason = _staged(df, "__reason", F.when(is_item & keep, F.coalesce(*errors, F.lit(None).cast("string"))))
         return df.select(
             F.col(_META + "file_key").alias("file_key"),
             F.col(_META + "line_no").alias("line_no"),
@@ -198,6 +206,12 @@ class CompiledMapping:
             F.when(reason.isNotNull(), sqlcols.item_json(original)).otherwise(F.col(_META + "line")).alias("line"),
             *([F.col("__order").alias("order_key")] if spec.latest_by else []),
         )
+
+
+def _staged(df: DataFrame, name: str, value: Column) -> tuple[DataFrame, Column]:
+    """``df`` with ``value`` as column ``name``, and that column: later steps refer to it by name,
+    so Spark computes it once per row (a projection used more than once is not inlined)."""
+    return df.select("*", value.alias(name)), F.col(name)
 
 
 def compile_mapping(

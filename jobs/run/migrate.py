@@ -146,8 +146,8 @@ def load_prepared(config: JobConfig, spark: SparkSession, prepared: PreparedRun)
                 spark, sink, items_from, todo, key_schema, budget.units_per_s, monitor.address, config.partitions
             )
         else:
-            items = target_items(spark, config, items_from, todo, mapping, key_schema)
-            results = load_items(items, sink, key_schema, budget.units_per_s, monitor.address)
+            with target_items(spark, config, items_from, todo, mapping, key_schema) as items:
+                results = load_items(items, sink, key_schema, budget.units_per_s, monitor.address)
     report = prepared.report(config, results)
     report.write_units_per_s, report.write_budget_source = budget.units_per_s, budget.source
     report.load_path = path

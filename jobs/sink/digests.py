@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from jobs import aws
-from jobs.core.canonical import ItemDigest, canonical_text, canonical_wire, digest_canonical, sampled
+from jobs.core.canonical import ItemDigest, canonical_value, canonical_wire, digest_canonical, sampled
 
 DIGEST_SCHEMA = pa.schema(
     [
@@ -91,9 +91,10 @@ class DigestBuilder:
             self._append(file_key, line_no, digest, None)
 
     def add_item(self, file_key: str, line_no: int, item: Mapping[str, Any]) -> None:
-        """An item given as attribute name -> parsed AttributeValue (a Scan page's)."""
+        """An item given as attribute name -> parsed AttributeValue (a Scan page's). DynamoDB only
+        returns valid values, for which :func:`canonical_value` (the C encoder) is exact."""
         wanted = self.settings.key_names if self.settings.keys_only else item
-        self.add_canonical(file_key, line_no, {n: canonical_text(item[n], n) for n in wanted if n in item})
+        self.add_canonical(file_key, line_no, {n: canonical_value(item[n], n) for n in wanted if n in item})
 
     def add_error(self, file_key: str, line_no: int, error: str) -> None:
         self._append(file_key, line_no, None, error)

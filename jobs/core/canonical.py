@@ -215,11 +215,10 @@ if _c_encoder is not None:  # the C encoder called directly: no per-call Python 
     def _compact_sorted(value: Any) -> str:  # type: ignore[misc]
         return "".join(_encode_chunks(value, 0))
 
+
 # Only a type tag can read so (quotes inside strings are escaped): binary, a set, or a number not in
 # DynamoDB's form (or long enough that its digits need counting) needs the full path.
-_NEEDS_FULL_FORM = re.compile(
-    r'"(?:B|SS|NS|BS)":|"N":"(?:[^"]{39}|(?!(?!-0")-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"))'
-)
+_NEEDS_FULL_FORM = re.compile(r'"(?:B|SS|NS|BS)":|"N":"(?:[^"]{39}|(?!(?!-0")-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"))')
 
 
 def canonical_value(value: Any, path: str = "value") -> str:

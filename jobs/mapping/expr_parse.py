@@ -255,5 +255,3 @@ def _number_literal(text: str, where: str) -> Lit:
 def parse_expression(text: str, where: str) -> Node:
     """The expression's tree; a :class:`ConfigError` naming ``where`` when it is outside the subset."""
     return _Parser(text, where).parse()
-
-

@@ -68,30 +68,41 @@ def _writable(mapped: DataFrame, key_names: tuple[str, ...]) -> DataFrame:
 
 
 def find_collisions(mapped: DataFrame, key_names: tuple[str, ...], samples: int = 5) -> CollisionReport:
-    """Count keys produced more than once (a Spark job over the whole run)."""
-    groups = (
-        _writable(mapped, key_names)
-        .groupBy("key")
-        .agg(
-            F.count(F.lit(1)).alias("n"),
-            F.slice(F.array_sort(F.collect_list(F.struct("file_key", "line_no"))), 1, 3).alias("where"),
-        )
-    )
-    duplicated = groups.where(F.col("n") > 1).cache()
+    """Count keys produced more than once (a Spark job over the whole run).
+
+    Only a count per key crosses the shuffle (combined before it); where the colliding items came
+    from is looked up afterwards for the few sampled keys, and only when there are collisions.
+    """
+    keyed = _writable(mapped, key_names)
+    duplicated = keyed.groupBy("key").agg(F.count(F.lit(1)).alias("n")).where(F.col("n") > 1).cache()
     try:
         totals = duplicated.agg(F.count(F.lit(1)).alias("keys"), F.sum("n").alias("items")).collect()[0]
         report = CollisionReport(int(totals["keys"] or 0), int(totals["items"] or 0))
         if report.colliding_keys:
-            report.samples = [
-                {
-                    "key": ", ".join(f"{n}={v}" for n, v in zip(key_names, json.loads(r["key"]), strict=True)),
-                    "where": [w.asDict() for w in r["where"]],
-                }
-                for r in duplicated.orderBy("key").limit(samples).collect()
-            ]
+            sampled = [r["key"] for r in duplicated.orderBy("key").limit(samples).collect()]
+            report.samples = _where(keyed, key_names, sampled)
     finally:
         duplicated.unpersist()
     return report
+
+
+def _where(keyed: DataFrame, key_names: tuple[str, ...], keys: list[str]) -> list[dict[str, object]]:
+    """For each of ``keys``: the key as a person reads it, and the first three (file, line) producing it."""
+    wanted = keyed.sparkSession.createDataFrame([(k,) for k in keys], "key string")
+    rows = (
+        keyed.join(F.broadcast(wanted), "key")
+        .groupBy("key")
+        .agg(F.slice(F.array_sort(F.collect_list(F.struct("file_key", "line_no"))), 1, 3).alias("where"))
+        .collect()
+    )
+    places = {r["key"]: [w.asDict() for w in r["where"]] for r in rows}
+    return [
+        {
+            "key": ", ".join(f"{n}={v}" for n, v in zip(key_names, json.loads(key), strict=True)),
+            "where": places.get(key, []),
+        }
+        for key in keys
+    ]
 
 
 def superseded(mapped: DataFrame, key_names: tuple[str, ...]) -> list[tuple[str, int]]:

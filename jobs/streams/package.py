@@ -26,4 +26,3 @@ def build(out: Path) -> Path:
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
     return out
-

@@ -356,7 +356,7 @@ def test_data_docs_index_tells_the_story_offline(damaged_report, migrated):
     ) in text
     assert "✗ FAILED Nothing is missing: every expected key is in the target 1 " in text
     assert (
-        'Missing in the target: expected, not found (1 of 1) key expected from (export file, line) '
+        "Missing in the target: expected, not found (1 of 1) key expected from (export file, line) "
         '{"pk":{"S":"victim"},"sk":{"N":"1"}} '
     ) in text
     assert 'Unexpected in the target: found, not expected (1 of 1) key {"pk":{"S":"victim"},"sk":{"N":"999"}} ' in text

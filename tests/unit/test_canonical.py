@@ -225,6 +225,7 @@ def test_an_invalid_value_differs_from_every_valid_one_but_does_not_crash():
 
 # --- keys and sampling ---------------------------------------------------------------------------
 
+
 def test_the_key_text_is_canonical_wire_json_usable_as_a_key():
     item = {"sk": {"N": "1E+2"}, "pk": {"S": "a"}, "other": {"S": "x"}}
     assert key_text(item, KEYS) == '{"pk":{"S":"a"},"sk":{"N":"100"}}'
@@ -285,8 +286,6 @@ def test_canonical_wire_of_any_spelling_equals_canonical_text(value, rng, ascii_
         '{"S":"x"',
     ],
 )
-
-
 def test_texts_that_look_simple_but_are_not_canonical_take_the_slow_path(text):
     try:
         parsed = json.loads(text)

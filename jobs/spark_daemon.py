@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 
-def without_bundled_zips(path: list[str]) -> list[str]:
+def without_bundled_archives(path: list[str]) -> list[str]:
     """``path`` less the zips under ``<entry>/pyspark/python/lib/`` of another entry of it, and
     less any jar (Spark adds ``spark-core``'s, 5,000 entries and not one Python module)."""
     bundled = {Path(entry, "pyspark", "python", "lib").resolve() for entry in path if entry}
@@ -38,7 +38,7 @@ def without_bundled_zips(path: list[str]) -> list[str]:
     ]
 
 
-sys.path[:] = without_bundled_zips(sys.path)
+sys.path[:] = without_bundled_archives(sys.path)
 # ``python -m`` searched the path for this module before the line above ran, and left a zip
 # importer per zip in the cache; ``invalidate_caches`` would still re-read each of them per task.
 sys.path_importer_cache.clear()

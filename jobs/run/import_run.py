@@ -49,11 +49,8 @@ def run_import(config: JobConfig, spark: SparkSession, items_from: Source, ledge
         mapping = compiled_mapping(spark, config.mapping, items_from, definition.key_schema)
         check_target_keys(definition.key_schema, mapped_sample(spark, mapping, items_from.sample()), sink.table.name)
         with spark_errors():
-            shaped = target_items(spark, config, items_from, items_from.files, mapping, definition.key_schema)
-            with shaped as items:
-                files = import_settings(sink).files or max(
-                    2 * spark.sparkContext.defaultParallelism, len(items_from.files)
-                )
+            files = import_settings(sink).files or max(2 * spark.sparkContext.defaultParallelism, len(items_from.files))
+            with target_items(spark, config, items_from, items_from.files, mapping, definition.key_schema) as items:
                 results = stage_items(items, sink, definition.key_schema, ledger, files)
         ledger.put_json(STAGING_RESULTS, {"results": [asdict(r) for r in results]})
         staged_ok = all(r.done for r in results) and sum(r.dead_lettered for r in results) == 0

@@ -18,8 +18,8 @@ from jobs.source.items import mapped_items
 from jobs.source.sources import Source
 
 # The collision check reads and maps every item; the load would do it all again (download,
-# checks, parse, mapping). Keeping the mapped rows in memory halves that work (ADR 0014,
-# second addendum). MEMORY_ONLY, never disk: a partition that does not fit is simply not kept
+# checks, parse, mapping). Kept in memory, the mapped rows are made once (ADR 0004,
+# addendum). MEMORY_ONLY, never disk: a partition that does not fit is simply not kept
 # and is read again for the load, so a table larger than the executors' memory costs what it
 # did before and can never fill a worker's disk.
 KEPT_FOR_LOAD = StorageLevel.MEMORY_ONLY

@@ -24,3 +24,46 @@ def test_workers_import_pyspark_from_site_packages_with_no_zip_or_jar_to_reread(
         assert [p for p in zips if "pyspark" in p or "py4j" in p] == []
         assert [k for k in zip_importers if "pyspark" in k or "py4j" in k] == []
         assert "site-packages" in pyspark_file and ".zip" not in pyspark_file
+
+
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _check_then_leave_a_cycle(batches: Any) -> Any:
+    # Whether the cycle an earlier task on this worker left was collected, then a new one: a
+    # reference cycle only the cyclic collector can free, watched through a weak reference kept on
+    # a module that lives as long as the worker.
+    import gc
+    import os
+    import weakref
+
+    import pyarrow as pa
+
+    import jobs
+
+    for _batch in batches:  # a task that leaves input unread does not give its worker back for reuse
+        pass
+    watch = getattr(jobs, "_test_watch", None)
+    freed = None if watch is None else watch() is None
+    cycle = _Cycle()
+    setattr(jobs, "_test_watch", weakref.ref(cycle))  # noqa: B010 - a test's probe, not an attribute of the package
+    del cycle
+    yield pa.RecordBatch.from_pylist([{"pid": os.getpid(), "freed": freed, "frozen": gc.get_freeze_count()}])
+
+
+def test_a_reused_worker_freezes_its_long_lived_objects_and_still_collects_a_tasks_garbage(spark: Any) -> None:
+    # pyspark's daemon runs a full collection after every task; the worker freezes what survived
+    # the task, so those collections no longer walk pyarrow's, pyspark's and boto3's objects.
+    one_task = spark.range(1).repartition(1)
+    rows = [
+        one_task.mapInArrow(_check_then_leave_a_cycle, "pid long, freed boolean, frozen long").collect()[0]
+        for _ in range(4)
+    ]
+    after_a_task = [r for r in rows if r["freed"] is not None]
+    assert len(after_a_task) >= 2, f"local Spark did not reuse its Python worker: {rows}"
+    assert all(r["freed"] for r in after_a_task), f"a reference cycle a task left behind was not collected: {rows}"
+    assert all(r["frozen"] > 50_000 for r in after_a_task), rows

@@ -50,7 +50,7 @@ def _check_then_leave_a_cycle(batches: Any) -> Any:
     watch = getattr(jobs, "_test_watch", None)
     freed = None if watch is None else watch() is None
     cycle = _Cycle()
-    setattr(jobs, "_test_watch", weakref.ref(cycle))  # noqa: B010 - a test's probe, not an attribute of the package
+    setattr(jobs, "_test_watch", weakref.ref(cycle))  # a probe on a module the worker keeps
     del cycle
     yield pa.RecordBatch.from_pylist([{"pid": os.getpid(), "freed": freed, "frozen": gc.get_freeze_count()}])
 

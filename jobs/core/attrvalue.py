@@ -149,13 +149,18 @@ def _plainly_valid(value: Any) -> bool:
     return False  # B, NS, BS (decoded or normalised to compare) and anything unknown: the full check
 
 
+def check_value(value: Any, name: str) -> None:
+    """:func:`validate_value`, after the path-free check that settles almost every valid value."""
+    if not _plainly_valid(value):
+        validate_value(value, name)
+
+
 def validate_item(item: Any, where: str = "item") -> None:
     """Validate a whole item (name -> AttributeValue)."""
     if not isinstance(item, dict):
         raise InvalidItemError(f"{where}: an item must be a JSON object of attributes")
     for name, value in item.items():
-        if not _plainly_valid(value):
-            validate_value(value, name)
+        check_value(value, name)
 
 
 def _number_size(text: str) -> int:

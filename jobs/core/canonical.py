@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring as _encode_string  # the C encoder's, when built
 from typing import Any
 
-from jobs.core.attrvalue import MAX_NUMBER_DIGITS, decode_base64, normalize_number  # decodes, or names the path
+from jobs.core.attrvalue import (  # decodes, or names the path
+    MAX_NUMBER_DIGITS,
+    check_value,
+    decode_base64,
+    normalize_number,
+)
 from jobs.core.errors import InvalidItemError
 
 KEY_DIGEST_BYTES = 16
@@ -126,8 +131,11 @@ def key_digest(text: str) -> bytes:
     return _digest(text.encode("utf-8"), KEY_DIGEST_BYTES, b"ddbm-key")
 
 
+_ATTRIBUTE_PERSON = b"ddbm-attr"
+
+
 def attribute_digest(text: str) -> bytes:
-    return _digest(text.encode("utf-8"), ATTRIBUTE_DIGEST_BYTES, b"ddbm-attr")
+    return _digest(text.encode("utf-8"), ATTRIBUTE_DIGEST_BYTES, _ATTRIBUTE_PERSON)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -170,7 +178,13 @@ def digest_canonical(
         return None
     if keys_only:
         return ItemDigest(text, key_hash, None, None)
-    attributes = {name: attribute_digest(value) for name, value in canonical.items()}
+    # attribute_digest per value, written out: this loop runs for every attribute the load writes
+    start = _hasher(ATTRIBUTE_DIGEST_BYTES, _ATTRIBUTE_PERSON)
+    attributes = {}
+    for name, value in canonical.items():
+        hasher = start.copy()
+        hasher.update(value.encode("utf-8"))
+        attributes[name] = hasher.digest()
     return ItemDigest(text, key_hash, content_digest(attributes), attributes)
 
 
@@ -236,6 +250,11 @@ def canonical_value(value: Any, path: str = "value") -> str:
         return '{"S":' + _encode_string(inner) + "}"
     if kind == "N" and type(inner) is str and _in_dynamodb_form(inner):
         return '{"N":"' + inner + '"}'
+    if kind == "SS" and type(inner) is list:
+        try:
+            return '{"SS":[' + ",".join(sorted(map(_encode_string, inner))) + "]}"
+        except TypeError:  # an element that is not a string
+            return canonical_text(value, path)
     if kind == "M" or kind == "L":
         try:
             text = _compact_sorted(value)
@@ -244,6 +263,28 @@ def canonical_value(value: Any, path: str = "value") -> str:
         if _NEEDS_FULL_FORM.search(text) is None:
             return text
     return canonical_text(value, path)
+
+
+def checked_canonical(item: Mapping[str, Any]) -> dict[str, str]:
+    """Attribute name -> canonical text of an item that must be valid: raises InvalidItemError,
+    naming the attribute, for any value DynamoDB would reject (as ``validate_item`` does).
+
+    A string, or a number already in DynamoDB's form, is checked and written in one step; any
+    other value is checked first, so :func:`canonical_value` is exact for it."""
+    texts = {}
+    for name, value in item.items():
+        if type(value) is dict and len(value) == 1:
+            inner = value.get("S")
+            if type(inner) is str:
+                texts[name] = '{"S":' + _encode_string(inner) + "}"
+                continue
+            inner = value.get("N")
+            if type(inner) is str and _in_dynamodb_form(inner):
+                texts[name] = '{"N":"' + inner + '"}'
+                continue
+        check_value(value, name)
+        texts[name] = canonical_value(value, name)
+    return texts
 
 
 def canonical_item(item: Mapping[str, Any]) -> dict[str, str]:

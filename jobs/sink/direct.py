@@ -22,7 +22,7 @@ from pyspark.sql import SparkSession
 
 from jobs.config import SinkSettings
 from jobs.core.attrvalue import validate_item
-from jobs.core.canonical import canonical_value
+from jobs.core.canonical import canonical_value, checked_canonical
 from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError
 from jobs.core.item_checks import KeySchema
 from jobs.core.progress import ProgressAddress
@@ -102,11 +102,13 @@ def record_item(line: str) -> tuple[dict[str, Any], str] | None:
     return item, json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
-def canonical_of(item: dict[str, Any], names: tuple[str, ...] | None = None) -> dict[str, str]:
-    """Attribute name -> canonical text, of every attribute or of ``names`` only."""
-    if names is None:
-        return {name: canonical_value(value, name) for name, value in item.items()}
-    return {name: canonical_value(item[name], name) for name in names if name in item}
+def checked_texts(item: dict[str, Any], key_names: tuple[str, ...], every_attribute: bool) -> dict[str, str]:
+    """The item checked as DynamoDB would check it, and the canonical texts of its attributes:
+    every one (the digests need them all) or only the key's (for the key check)."""
+    if every_attribute:
+        return checked_canonical(item)  # checks and writes each value in one pass
+    validate_item(item)
+    return {name: canonical_value(item[name], name) for name in key_names if name in item}
 
 
 def _given(canonical: dict[str, str]) -> dict[str, str]:
@@ -146,13 +148,11 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
                 account.dead.append(_bad_line(data_file.key, line_no, reason, line))
                 continue
             item, body = parsed
-            try:
-                validate_item(item)  # the Spark path's read-time check (jobs.source.read), same reason
+            try:  # the Spark path's read-time check (jobs.source.read), same reason
+                canonical = checked_texts(item, key_names, account.digests is not None)
             except InvalidItemError as exc:
                 account.dead.append(_bad_line(data_file.key, line_no, f"{data_file.key} line {line_no}: {exc}", line))
                 continue
-            # The key check reads the key attributes' canonical texts, which the digests need anyway.
-            canonical = canonical_of(item) if account.digests is not None else canonical_of(item, key_names)
             keys = {name: canonical[name] for name in key_names if name in canonical}
             entry = Entry(data_file.key, line_no, body)
             take_item(writer, account, load.key_schema, entry, keys, partial(_given, canonical))

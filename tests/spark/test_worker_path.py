@@ -61,9 +61,9 @@ def test_a_reused_worker_freezes_its_long_lived_objects_and_still_collects_a_tas
     one_task = spark.range(1).repartition(1)
     rows = [
         one_task.mapInArrow(_check_then_leave_a_cycle, "pid long, freed boolean, frozen long").collect()[0]
-        for _ in range(4)
+        for _ in range(16)  # idle workers take tasks in turn; a session's earlier tests may have left several
     ]
     after_a_task = [r for r in rows if r["freed"] is not None]
-    assert len(after_a_task) >= 2, f"local Spark did not reuse its Python worker: {rows}"
+    assert after_a_task, f"local Spark did not reuse a Python worker: {rows}"
     assert all(r["freed"] for r in after_a_task), f"a reference cycle a task left behind was not collected: {rows}"
     assert all(r["frozen"] > 50_000 for r in after_a_task), rows

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jobs.core.attrvalue import item_size, normalize_number, validate_item, validate_value, write_units
+from jobs.core.canonical import canonical_text, checked_canonical
 from jobs.core.errors import InvalidItemError
 
 
@@ -147,3 +148,20 @@ def test_validate_item_accepts_exactly_what_the_full_check_accepts(value: object
     else:
         accepted = True
     assert accepted == _full_check_passes(value)
+
+
+@given(_VALUES)
+def test_checked_canonical_accepts_exactly_what_the_full_check_accepts_and_writes_the_canonical_text(
+    value: object,
+) -> None:
+    """The direct load path checks and canonicalises each value in one pass (checked_canonical):
+    it must refuse what validate_value refuses, naming the attribute, and otherwise give exactly
+    canonical_text."""
+    try:
+        texts = checked_canonical({"attr": value})
+    except InvalidItemError as exc:
+        assert not _full_check_passes(value)
+        assert "attribute attr" in str(exc)
+    else:
+        assert _full_check_passes(value)
+        assert texts == {"attr": canonical_text(value, "attr")}

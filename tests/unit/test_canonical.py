@@ -18,6 +18,7 @@ from jobs.core.canonical import (
     canonical_text,
     canonical_value,
     canonical_wire,
+    checked_canonical,
     digest_item,
     key_digest,
     key_text,
@@ -320,3 +321,15 @@ def test_canonical_value_of_any_spelling_equals_canonical_text(value, rng):
 )
 def test_parsed_values_that_need_normalising_take_the_full_path(value):
     assert canonical_value(value) == canonical_text(value)
+
+
+@given(items, st.randoms(use_true_random=False))
+def test_checked_canonical_of_any_spelling_equals_canonical_text(item, rng):
+    """The direct load path's one-pass check and canonical texts, on valid items of all ten types."""
+    respelled = {name: rearranged(value, rng) for name, value in item.items()}
+    assert checked_canonical(respelled) == {name: canonical_text(value, name) for name, value in item.items()}
+
+
+@pytest.mark.parametrize("elements", [["b", "a", "é", 'q"'], ["only"]])
+def test_string_sets_take_the_fast_path_to_the_same_text(elements):
+    assert canonical_value({"SS": elements}) == canonical_text({"SS": elements})

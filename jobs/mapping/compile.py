@@ -131,7 +131,9 @@ class CompiledMapping:
                 df, "__c_nested", sqlcols.replace_values(original, {t: r.getField("value") for t, r in refs.items()})
             )
             errors += [r.getField("error") for r in refs.values()]
-        # casts (source names), then top-level drops
+        # casts (source names), top-level drops, renames, then set/derive/key: the item map is rebuilt
+        # once, in _rebuilt. Spark's map functions take lambdas it evaluates per entry without code
+        # generation, so each rebuild of the whole map costs (ADR 0014, third addendum).
         casts: dict[str, Column] = {}
         for i, (name, to) in enumerate(spec.casts):
             df, casts[name] = _staged(df, f"__cast_{i}", sqlcols.cast_value(current.getItem(name), to))
@@ -142,21 +144,18 @@ class CompiledMapping:
                     F.concat(F.lit(f"mapping.cast.{name}: cannot cast "), value, F.lit(f" to {to}")),
                 )
             )
-        cast_and_dropped = sqlcols.replace_values(current, casts)
-        drops = [p.top for p in spec.drops if not p.nested]
-        if drops:
-            cast_and_dropped = F.map_filter(cast_and_dropped, lambda k, _v: ~k.isin(drops))
-        if casts or drops:
-            df, current = _staged(df, "__c_cast", cast_and_dropped)
-        # top-level renames
+        drops = {p.top for p in spec.drops if not p.nested}
         renames = [(o.top, n.top) for o, n in spec.renames if not o.nested]
+        conflict: Column | None = None
         if renames:
             olds = [o for o, _n in renames]
             keys = F.map_keys(current)
             conflict = F.lit(None).cast("string")
             for source_name, new_name in renames:
+                # as after the casts and drops: a dropped attribute is not there to clash (a failed
+                # cast is reported before any clash)
                 clash = F.array_contains(keys, source_name) & F.array_contains(keys, new_name)
-                clash = clash & F.lit(new_name not in olds)
+                clash = clash & F.lit(new_name not in olds and source_name not in drops and new_name not in drops)
                 conflict = F.when(
                     clash,
                     F.lit(
@@ -166,10 +165,6 @@ class CompiledMapping:
                 ).otherwise(conflict)
             df, conflict = _staged(df, "__conflict", conflict)
             errors.append(conflict)
-            mapping = F.create_map(*[F.lit(x) for pair in renames for x in pair])
-            renamed = F.transform_keys(current, lambda k, _v: F.coalesce(mapping[k], k))
-            df, current = _staged(df, "__c_renamed", F.when(conflict.isNull(), renamed).otherwise(current))
-        # set, derive, key
         produced: dict[str, Column] = {name: F.lit(text) for name, text in spec.sets}
         for label, alias, _sql in self._expressions():
             if alias == "__keep":
@@ -190,7 +185,10 @@ class CompiledMapping:
             if reason is not None:
                 errors.append(reason)
             produced[name] = value
-        df, current = _staged(df, "__c_final", sqlcols.replace_values(current, produced))
+        rebuilt = _rebuilt(current, casts, drops, dict(renames), produced)
+        # a rename clash leaves the item dead-lettered as it came; its map is not rebuilt (the
+        # clashing names would make Spark's map functions fail the task)
+        df, current = _staged(df, "__c_final", rebuilt if conflict is None else F.when(conflict.isNull(), rebuilt))
         is_item = (F.col(_META + "line_no") != F.lit(TRAILER_LINE)) & F.col(_META + "dead_reason").isNull()
         keep = F.coalesce(F.col("__keep"), F.lit(False)) if spec.filter else F.lit(True)
         df, reason = _staged(df, "__reason", F.when(is_item & keep, F.coalesce(*errors, F.lit(None).cast("string"))))
@@ -206,6 +204,37 @@ class CompiledMapping:
             F.when(reason.isNotNull(), sqlcols.item_json(original)).otherwise(F.col(_META + "line")).alias("line"),
             *([F.col("__order").alias("order_key")] if spec.latest_by else []),
         )
+
+
+def _rebuilt(
+    item: Column, casts: dict[str, Column], drops: set[str], renamed: dict[str, str], produced: dict[str, Column]
+) -> Column:
+    """``item`` after, in this order: the cast values replace theirs, ``drops`` are removed, names are
+    renamed, and ``produced`` values are set (a NULL one removes the attribute), in one rebuild.
+
+    An attribute is carried over (renamed where asked) unless it is cast, dropped, or its final
+    name is produced; cast values are added under their final names unless dropped or produced
+    over. Both parts are disjoint for an item without a rename clash."""
+
+    def final(name: str) -> str:
+        return renamed.get(name, name)
+
+    removed = (
+        set(casts)
+        | drops
+        | {n for n in produced if n not in renamed}
+        | {o for o, n in renamed.items() if n in produced}
+    )
+    added = {final(c): v for c, v in casts.items() if c not in drops and final(c) not in produced}
+    added.update(produced)
+    kept = F.map_filter(item, lambda k, _v: ~k.isin(sorted(removed))) if removed else item
+    if renamed:
+        mapping = F.create_map(*[F.lit(x) for pair in renamed.items() for x in pair])
+        kept = F.transform_keys(kept, lambda k, _v: F.coalesce(mapping[k], k))
+    if not added:
+        return kept
+    new = F.create_map(*[c for name, value in added.items() for c in (F.lit(name), value)])
+    return F.map_concat(kept, F.map_filter(new, lambda _k, v: v.isNotNull()))
 
 
 def _staged(df: DataFrame, name: str, value: Column) -> tuple[DataFrame, Column]:

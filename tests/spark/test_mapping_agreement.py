@@ -153,6 +153,15 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         "drop": ["bin", "prof.tmp"],
         "set": {"migrated": {"S": "x"}, "ver": {"N": "2"}, "meta": {"M": {"l": {"NS": ["1", "2"]}}}},
     },
+    # every step on the same names: the item map is rebuilt once for all of them (compile._rebuilt)
+    "overlapping_steps": {
+        "cast": {"n": "S", "bin": "S", "txt": "B"},
+        "drop": ["bin"],
+        "rename": {"txt": "title", "n": "legacy", "legacy": "n"},
+        "set": {"title": {"S": "fixed"}, "txt": {"S": "new"}},
+        "derive": {"legacy": {"expr": "m", "type": "S"}},
+    },
+    "rename_clashes": {"rename": {"m": "flag"}, "cast": {"num_text": "N"}, "set": {"v": {"N": "1"}}},
     "mismatch_and_overflow": {
         "types": {"n": "decimal(38,4)", "txt": "string"},
         "derive": {
@@ -205,7 +214,7 @@ def test_item_mapper_agrees_with_spark(spark, name):
     assert outcomes["mapped"] > 0
     if name == "key_and_filter":
         assert outcomes["filtered"] > 0
-    if name in ("casts", "renames_drops_sets", "mismatch_and_overflow"):
+    if name in ("casts", "renames_drops_sets", "mismatch_and_overflow", "rename_clashes"):
         assert outcomes["dead"] > 0, "the generated items must also exercise dead letters"
 
 

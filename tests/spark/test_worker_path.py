@@ -26,8 +26,6 @@ def test_workers_import_pyspark_from_site_packages_with_no_zip_or_jar_to_reread(
         assert "site-packages" in pyspark_file and ".zip" not in pyspark_file
 
 
-
-
 class _Cycle:
     def __init__(self) -> None:
         self.me = self

@@ -24,11 +24,11 @@ from botocore.credentials import Credentials
 
 from jobs.aws.sigv4 import DynamoSigner
 from jobs.core.attrvalue import validate_item, validate_value
-from jobs.core.canonical import canonical_value, canonical_wire, digest_canonical
+from jobs.core.canonical import canonical_value, canonical_wire, checked_canonical, digest_canonical
 from jobs.core.item_checks import item_problem
 from jobs.local.datagen import export_shaped_item
 from jobs.sink.digests import DigestBuilder, DigestSettings, python_values, to_ipc
-from jobs.sink.direct import checked_texts, record_item
+from jobs.sink.direct import record_item
 from jobs.sink.writer import item_body
 from jobs.source.export_format import export_line
 
@@ -82,7 +82,7 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
     bodies = [p[1] for p in parsed if p]
     pairs = [[(n, json.dumps(v, separators=(",", ":"))) for n, v in item.items()] for item in items]
     arrow = pa.array([list(p) for p in pairs], pa.map_(pa.string(), pa.string()))
-    canonical = [checked_texts(item, (), True) for item in items]
+    canonical = [checked_canonical(item) for item in items]
 
     def batch_bodies() -> list[bytes]:
         puts = ['{"PutRequest":{"Item":' + b + "}}" for b in bodies]
@@ -99,7 +99,7 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
             partial(_each, lambda i: {n: canonical_value(v, n) for n, v in i.items()}, items), count
         ),
         "direct: validity and canonical texts in one pass (now)": _per_item(
-            partial(_each, lambda i: checked_texts(i, (), True), items), count
+            partial(_each, checked_canonical, items), count
         ),
         "direct: key check on the canonical key texts": _per_item(
             partial(_each, lambda c: item_problem({k: c[k] for k, _t in KEY_SCHEMA}, "", KEY_SCHEMA), canonical),

@@ -132,8 +132,7 @@ class CompiledMapping:
             )
             errors += [r.getField("error") for r in refs.values()]
         # casts (source names), top-level drops, renames, then set/derive/key: the item map is rebuilt
-        # once, in _rebuilt. Spark's map functions take lambdas it evaluates per entry without code
-        # generation, so each rebuild of the whole map costs (ADR 0014, third addendum).
+        # once for all of them, in _rebuilt (ADR 0004, second addendum)
         casts: dict[str, Column] = {}
         for i, (name, to) in enumerate(spec.casts):
             df, casts[name] = _staged(df, f"__cast_{i}", sqlcols.cast_value(current.getItem(name), to))
@@ -231,10 +230,7 @@ def _rebuilt(
     if renamed:
         mapping = F.create_map(*[F.lit(x) for pair in renamed.items() for x in pair])
         kept = F.transform_keys(kept, lambda k, _v: F.coalesce(mapping[k], k))
-    if not added:
-        return kept
-    new = F.create_map(*[c for name, value in added.items() for c in (F.lit(name), value)])
-    return F.map_concat(kept, F.map_filter(new, lambda _k, v: v.isNotNull()))
+    return sqlcols.with_entries(kept, added)
 
 
 def _staged(df: DataFrame, name: str, value: Column) -> tuple[DataFrame, Column]:

@@ -169,6 +169,12 @@ def replace_values(item: Column, values: dict[str, Column]) -> Column:
     if not values:
         return item
     names = list(values)
-    kept = F.map_filter(item, lambda k, _v: ~k.isin(names))
-    added = F.map_filter(F.create_map(*[c for n in names for c in (F.lit(n), values[n])]), lambda _k, v: v.isNotNull())
-    return F.map_concat(kept, added)
+    return with_entries(F.map_filter(item, lambda k, _v: ~k.isin(names)), values)
+
+
+def with_entries(item: Column, values: dict[str, Column]) -> Column:
+    """``item`` plus the named entries whose value is not NULL; none of the names may be in ``item``."""
+    if not values:
+        return item
+    added = F.create_map(*[c for name, value in values.items() for c in (F.lit(name), value)])
+    return F.map_concat(item, F.map_filter(added, lambda _k, v: v.isNotNull()))

@@ -26,6 +26,7 @@ from jobs.core.attrvalue import (  # decodes, or names the path
     normalize_number,
 )
 from jobs.core.errors import InvalidItemError
+from jobs.core.fastjson import compact_sorted, loads
 
 KEY_DIGEST_BYTES = 16
 CONTENT_DIGEST_BYTES = 16
@@ -206,25 +207,10 @@ def canonical_wire(text: str, path: str = "value") -> str:
     if _ALREADY_CANONICAL.fullmatch(text) and (not text.startswith('{"N"') or _in_dynamodb_form(text[_NUMBER])):
         return text
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return '{"' + _INVALID + '":' + json.dumps(text, ensure_ascii=False) + "}"
     return canonical_value(value, path)
-
-
-# Compact JSON with sorted keys, from the C encoder: the canonical text of any value DynamoDB accepts
-# that holds no binary and no set, once its numbers are in DynamoDB's form.
-_c_encoder = getattr(json.encoder, "c_make_encoder", None)
-_compact_sorted = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-if _c_encoder is not None:  # the C encoder called directly: no per-call Python set-up
-
-    def _refuse(value: Any) -> Any:
-        raise TypeError(type(value).__name__)
-
-    _encode_chunks = _c_encoder(None, _refuse, _encode_string, None, ":", ",", True, False, True)
-
-    def _compact_sorted(value: Any) -> str:  # type: ignore[misc]
-        return "".join(_encode_chunks(value, 0))
 
 
 # Only a type tag can read so (quotes inside strings are escaped): binary, a set, or a number not in
@@ -244,8 +230,8 @@ def _stored_scalar(kind: str, inner: Any) -> str | None:
 
 
 def canonical_value(value: Any, path: str = "value") -> str:
-    """:func:`canonical_text` of a parsed AttributeValue, through the C encoder when sorting map
-    keys is all it takes (no binary, no set, every number already in DynamoDB's form).
+    """:func:`canonical_text` of a parsed AttributeValue, through one C call (``compact_sorted``)
+    when sorting map keys is all it takes (no binary, no set, every number already in DynamoDB's form).
 
     Exact for every value DynamoDB accepts. A malformed map or list (``{"L": [5]}``) may come back
     as its compact JSON instead of ``{"INVALID": ...}``: that text is still never the canonical
@@ -264,7 +250,7 @@ def canonical_value(value: Any, path: str = "value") -> str:
             return canonical_text(value, path)
     if kind == "M" or kind == "L":
         try:
-            text = _compact_sorted(value)
+            text = compact_sorted(value)  # every key sorted, as canonical_text writes them
         except (TypeError, ValueError):
             return canonical_text(value, path)
         if _NEEDS_FULL_FORM.search(text) is None:

@@ -24,6 +24,7 @@ from jobs.config import SinkSettings
 from jobs.core.attrvalue import validate_item
 from jobs.core.canonical import canonical_value, checked_canonical
 from jobs.core.errors import ConfigError, ExportFormatError, InvalidItemError
+from jobs.core.fastjson import loads
 from jobs.core.item_checks import KeySchema
 from jobs.core.progress import ProgressAddress
 from jobs.core.signals import stop_requested
@@ -42,7 +43,7 @@ from jobs.sink.load import (
 from jobs.sink.writer import DeadLetter, Entry, PartitionWriter, as_json
 from jobs.source.export_format import DataFile
 from jobs.source.ion_format import line_to_json
-from jobs.source.read import ReadSettings, verified_lines
+from jobs.source.read import ReadSettings, exact_reason, verified_lines
 from jobs.source.sources import ExportSource, Source
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def record_item(line: str) -> tuple[dict[str, Any], str] | None:
     not such a record. The text is cut from the line as it came (no value re-encoded) when the
     line is exactly ``{"Item":<item>}``, else it is the parsed item written back as compact JSON."""
     try:
-        record = json.loads(line)
+        record = loads(line)
     except ValueError:
         return None
     item = record.get("Item") if isinstance(record, dict) else None
@@ -151,7 +152,8 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
             try:  # the Spark path's read-time check (jobs.source.read), same reason
                 canonical = checked_texts(item, key_names, account.digests is not None)
             except InvalidItemError as exc:
-                account.dead.append(_bad_line(data_file.key, line_no, f"{data_file.key} line {line_no}: {exc}", line))
+                reason = f"{data_file.key} line {line_no}: {exact_reason(line, exc)}"
+                account.dead.append(_bad_line(data_file.key, line_no, reason, line))
                 continue
             keys = {name: canonical[name] for name in key_names if name in canonical}
             entry = Entry(data_file.key, line_no, body)

@@ -13,7 +13,6 @@ import base64
 import codecs
 import gzip
 import hashlib
-import json
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from jobs import aws
 from jobs.aws import AccountSpec
 from jobs.core.attrvalue import validate_item
 from jobs.core.errors import ExportFormatError, InvalidItemError
+from jobs.core.fastjson import loads, stdlib_loads
 from jobs.core.rows import TRAILER_LINE
 from jobs.source.ion_format import line_to_json
 
@@ -153,7 +153,7 @@ def _json_row(key: str, number: int, line: str) -> tuple[str, int, str | None, s
     or set, gets a reason naming the attribute's path and tag (dead-lettered at the read stage).
     A line that is not a JSON ``{"Item": {...}}`` record is left to the parse step, which says so."""
     try:
-        record = json.loads(line)
+        record = loads(line)
     except ValueError:
         return key, number, line, None
     item = record.get("Item") if isinstance(record, dict) else None
@@ -161,8 +161,21 @@ def _json_row(key: str, number: int, line: str) -> tuple[str, int, str | None, s
         try:
             validate_item(item)
         except InvalidItemError as exc:
-            return key, number, line, f"{key} line {number}: {exc}"
+            return key, number, line, f"{key} line {number}: {exact_reason(line, exc)}"
     return key, number, line, None
+
+
+def exact_reason(line: str, error: InvalidItemError) -> str:
+    """The check's message for an invalid item, from the line parsed again by the json module:
+    :func:`jobs.core.fastjson.loads` may read a bare integer beyond 64 bits as a float, and the
+    message quotes the value as the line wrote it."""
+    try:
+        validate_item(stdlib_loads(line)["Item"])
+    except InvalidItemError as exc:
+        return str(exc)
+    except (ValueError, KeyError, TypeError):  # pragma: no cover - the fast parse read this line
+        pass
+    return str(error)
 
 
 def read_files(batches: Iterator[pa.RecordBatch], settings: ReadSettings) -> Iterator[pa.RecordBatch]:

@@ -79,9 +79,9 @@ def test_the_bundle_installs_with_no_index_over_glues_own_packages(glue_environm
     """Everything the jobs import resolves inside the fresh environment, at the lock's pins,
     and `jobs` comes from the bundle, not from this checkout."""
     probe = glue_environment.run(
-        "import json, importlib.metadata as m, jobs, great_expectations, yaml, amazon.ion, boto3, pyspark\n"
-        "names = ['boto3', 'botocore', 'great-expectations', 'amazon-ion', 'PyYAML', 'pyspark', 'numpy', 'pandas',"
-        " 'pyarrow', 'ddb-migrate']\n"
+        "import json, importlib.metadata as m, jobs, great_expectations, yaml, amazon.ion, boto3, orjson, pyspark\n"
+        "names = ['boto3', 'botocore', 'great-expectations', 'amazon-ion', 'orjson', 'PyYAML', 'pyspark', 'numpy',"
+        " 'pandas', 'pyarrow', 'ddb-migrate']\n"
         "print(json.dumps({'jobs': jobs.__file__, 'versions': {n: m.version(n) for n in names}}))",
         env={"PYTHONPATH": ""},
     )

@@ -1,4 +1,5 @@
-"""The Lambda package imports the handler with only what the Lambda runtime has."""
+"""The Lambda package imports the handler with only what the Lambda runtime has (no orjson either:
+jobs.core.fastjson falls back to the json module)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from jobs.streams.package import HANDLER, build
 
 _PROBE = """
 import sys
-for name in ("pyspark", "pandas", "pyarrow", "yaml", "great_expectations", "awswrangler", "amazon", "numpy"):
+for name in ("pyspark", "pandas", "pyarrow", "yaml", "great_expectations", "awswrangler", "amazon", "numpy", "orjson"):
     sys.modules[name] = None  # importing any of them now fails
 sys.path.insert(0, sys.argv[1])
 import importlib

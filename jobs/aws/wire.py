@@ -19,6 +19,7 @@ from jobs import aws
 from jobs.aws import AccountSpec
 from jobs.aws.sigv4 import DynamoSigner
 from jobs.core.errors import MigrationError, TerminalError, is_throttling_code, is_transient_code
+from jobs.core.fastjson import loads
 
 CONNECT_TIMEOUT_S = 5.0
 
@@ -128,7 +129,7 @@ def read_response(operation: str, status: int, data: bytes | None) -> dict[str, 
     """The parsed body of a 200 answer; any other answer is raised as a DynamoCallError."""
     text = data.decode("utf-8") if data else "{}"
     if status == 200:
-        parsed: dict[str, Any] = json.loads(text)
+        parsed: dict[str, Any] = loads(text)  # a Scan page is up to 1 MB
         return parsed
     try:
         doc = json.loads(text)

@@ -219,13 +219,15 @@ _NEEDS_FULL_FORM = re.compile(r'"(?:B|SS|NS|BS)":|"N":"(?:[^"]{39}|(?!(?!-0")-?(
 
 
 def _stored_scalar(kind: str, inner: Any) -> str | None:
-    """The canonical text of a string, or of a number already in DynamoDB's form: each is valid and
-    canonical as it is. None for anything else."""
+    """The canonical text of a string, a number already in DynamoDB's form, a boolean or a null:
+    each is valid and canonical as it is. None for anything else (``{"NULL": false}`` too)."""
     if type(inner) is str:
         if kind == "S":
             return '{"S":' + _encode_string(inner) + "}"
         if kind == "N" and _in_dynamodb_form(inner):
             return '{"N":"' + inner + '"}'
+    elif type(inner) is bool:  # not an int: 1 == True would find the BOOL text
+        return _FIXED.get((kind, inner))
     return None
 
 

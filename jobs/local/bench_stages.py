@@ -92,7 +92,8 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
     signer = DynamoSigner("http://127.0.0.1:8000", "us-east-1")
     costs = {
         "read: MD5, gunzip twice, UTF-8, split": _per_item(read, count),
-        "direct: parse line (json.loads), cut body": _per_item(partial(_each, record_item, lines), count),
+        "direct: parse the line (json.loads, before)": _per_item(partial(_each, json.loads, lines), count),
+        "direct: parse line (fastjson.loads: orjson), cut body": _per_item(partial(_each, record_item, lines), count),
         "direct: validity check (path per value, before)": _per_item(partial(_each, _validate_walk, items), count),
         "direct: validity check (path-free first, now)": _per_item(partial(_each, validate_item, items), count),
         "direct: canonical texts (canonical_value)": _per_item(

@@ -2,7 +2,7 @@
 
 A plain copy parses every export line and writes every map and list attribute as compact JSON
 with sorted keys (its canonical text, ADR 0005). orjson does both in about half the CPU of the
-json module (``jobs.local.bench_stages``). The json module stays the reference:
+json module (measured in ADR 0017). The json module stays the reference:
 
 - :func:`loads` returns what ``json.loads`` returns for every text whose values a DynamoDB item
   can hold. orjson refuses NaN and Infinity, lone surrogate escapes and nesting deeper than
@@ -43,9 +43,7 @@ def _stdlib_compact_sorted() -> Callable[[Any], str]:
 stdlib_compact_sorted = _stdlib_compact_sorted()
 
 
-def stdlib_loads(text: str) -> Any:
-    return json.loads(text)
-
+stdlib_loads: Callable[[str], Any] = json.loads
 
 loads: Callable[[str], Any] = stdlib_loads
 compact_sorted: Callable[[Any], str] = stdlib_compact_sorted
@@ -55,20 +53,14 @@ try:
 except ImportError:  # pragma: no cover - the Lambda runtime
     pass
 else:
-    _refused_text, _orjson_loads, _orjson_dumps, _SORT_KEYS = (
-        orjson.JSONDecodeError,
-        orjson.loads,
-        orjson.dumps,
-        orjson.OPT_SORT_KEYS,
-    )
 
     def _fast_loads(text: str) -> Any:
         try:
-            return _orjson_loads(text)
-        except _refused_text:  # invalid JSON, or JSON only the json module reads: it decides
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:  # invalid JSON, or JSON only the json module reads: it decides
             return json.loads(text)
 
     def _fast_compact_sorted(value: Any) -> str:
-        return _orjson_dumps(value, option=_SORT_KEYS).decode()
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
     loads, compact_sorted = _fast_loads, _fast_compact_sorted

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
@@ -59,14 +60,40 @@ class AccountSpec:
         return self.endpoint("dynamodb") is not None
 
 
+# One botocore data loader for every session of the process. A loader keeps each service model
+# and endpoint rule set it has read, so a new session's clients skip reading and parsing them
+# again (S3 and DynamoDB clients: about 110 ms of CPU with a fresh loader, 20 with a warm one).
+# Spark's Python workers are forks of a daemon that warms it (warm_service_models).
+_LOADER = botocore.loaders.create_loader()
+WORKER_SERVICES = ("s3", "dynamodb", "sts")
+
+
+def _core_session() -> botocore.session.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return core
+
+
+def warm_service_models(services: tuple[str, ...] = WORKER_SERVICES) -> None:
+    """Read the models and endpoint rules of ``services`` into the shared loader. Making a client
+    calls no AWS API; these throwaway ones are never used."""
+    core = _core_session()
+    placeholder = "-"  # explicit keys, so no credential provider (environment, files, IMDS) is asked
+    for service in services:
+        core.create_client(
+            service, region_name="us-east-1", aws_access_key_id=placeholder, aws_secret_access_key=placeholder
+        )
+
+
 def _base_session(spec: AccountSpec) -> boto3.Session:
     if spec.access_key_id:
         return boto3.Session(
             aws_access_key_id=spec.access_key_id,
             aws_secret_access_key=spec.secret_access_key,
             region_name=spec.region,
+            botocore_session=_core_session(),
         )
-    return boto3.Session(profile_name=spec.profile, region_name=spec.region)
+    return boto3.Session(profile_name=spec.profile, region_name=spec.region, botocore_session=_core_session())
 
 
 def _assume_role_refresher(spec: AccountSpec, base: boto3.Session) -> Any:
@@ -102,7 +129,7 @@ def session(spec: AccountSpec) -> boto3.Session:
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=refresh(), refresh_using=refresh, method="sts-assume-role"
     )
-    core = botocore.session.get_session()
+    core = _core_session()
     core._credentials = credentials  # type: ignore[attr-defined] # the documented way to hand a session refreshable creds
     return boto3.Session(botocore_session=core, region_name=spec.region)
 

@@ -25,7 +25,8 @@ import json
 import os
 import statistics
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -129,13 +130,27 @@ def tools(running: stack.Stack, spark: Any, ready: Prepared, put_limit_s: float)
 
 
 def measure(running: stack.Stack, write: Callable[[str], int], table: str, keys: dict[str, Any]) -> Measured:
+    """One tool's run into an empty table of its own, dropped afterwards (:func:`dropped`)."""
     tables.create_table(running.account("target"), table, keys)
-    with CpuMeter((running.dynamodb_pid, running.moto_pid)) as meter:
+    with dropped(running, table), CpuMeter((running.dynamodb_pid, running.moto_pid)) as meter:
         processed = write(table)
     sample = meter.sample
     per_item = 1e6 / max(1, processed)
     shares = {name: seconds * per_item for name, seconds in sample.shares_s.items()}
     return Measured(processed / sample.seconds, sample.client_cpu_s * per_item, shares)
+
+
+@contextmanager
+def dropped(running: stack.Stack, table: str) -> Iterator[None]:
+    """Drop ``table`` once written. Every tool then meets the same DynamoDB Local (the sources
+    and one empty target): an emulator holding each earlier run's items gets slower and evicts
+    the client's caches, which raised the clients' CPU per item as the bench went on (the plain
+    copy's from about 50 to 75-80 us with 600,000 more items held; README, Benchmarks)."""
+    try:
+        yield
+    finally:
+        tables.delete_table(running.account("target"), table)
+        tables.wait_deleted(running.account("target"), table)
 
 
 def bench_shape(running: stack.Stack, spark: Any, ready: Prepared, runs: int, put_limit_s: float) -> dict[str, Any]:
@@ -149,7 +164,8 @@ def bench_shape(running: stack.Stack, spark: Any, ready: Prepared, runs: int, pu
     for mapped, keys in ((False, KEYS), (True, demo.REMAPPED_KEYS)):
         warm = f"bench-{ready.shape}-warm{'-mapped' if mapped else ''}"
         tables.create_table(running.account("target"), warm, keys)
-        _ddb_migrate(running, spark, ready, warm, mapped=mapped)
+        with dropped(running, warm):
+            _ddb_migrate(running, spark, ready, warm, mapped=mapped)
     measured: dict[str, list[Measured]] = {}
     skipped: list[str] = []
     for run in range(runs):
@@ -165,9 +181,14 @@ def bench_shape(running: stack.Stack, spark: Any, ready: Prepared, runs: int, pu
             measured.setdefault(name, []).append(result)
             say(
                 f"{ready.shape} run {run + 1}/{runs}: {name}: {result.items_per_s:,.0f} items/s, "
-                f"{result.cpu_us_per_item:,.0f} us/item client CPU (load {load_average()})"
+                f"{result.cpu_us_per_item:,.0f} us/item client CPU ({by_process(result.shares_us_per_item)}; "
+                f"load {load_average()})"
             )
     return {"items": len(ready.items), "skipped": skipped, "tools": {n: _stats(m) for n, m in measured.items()}}
+
+
+def by_process(shares: dict[str, float]) -> str:
+    return "by process, us/item: " + ", ".join(f"{name} {us:,.0f}" for name, us in shares.items() if round(us))
 
 
 def _stats(values: list[Measured]) -> dict[str, Any]:
@@ -205,8 +226,7 @@ def render(results: dict[str, Any]) -> str:
             lines.append(
                 f"{name:<28}{stats['items_per_s']:>10,.0f}{stats['cpu_us_per_item']:>14,.0f}   {stats['runs']}"
             )
-            shares = ", ".join(f"{share} {us:,.0f}" for share, us in stats["cpu_us_per_item_by_process"].items() if us)
-            lines.append(f"{'':<28}  by process (us/item, medians): {shares}")
+            lines.append(f"{'':<28}  {by_process(stats['cpu_us_per_item_by_process'])} (medians)")
         lines += [f"{'skipped: ' + name:<28}" for name in data["skipped"]]
         lines += [f"{name:<40}{value:>8}" for name, value in ratios(data).items()]
     for v in filter(None, [results.get("validation")] + [m.get("validation") for m in results["memory"].values()]):

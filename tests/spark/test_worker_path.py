@@ -65,3 +65,27 @@ def test_a_reused_worker_freezes_its_long_lived_objects_and_still_collects_a_tas
     assert after_a_task, f"local Spark did not reuse a Python worker: {rows}"
     assert all(r["freed"] for r in after_a_task), f"a reference cycle a task left behind was not collected: {rows}"
     assert all(r["frozen"] > 50_000 for r in after_a_task), rows
+
+
+def _what_a_fresh_task_finds(_partition: Any) -> Any:
+    # Looked at before this task imports anything of the job's: what the worker was forked with.
+    import sys
+
+    from jobs.aws import clients
+
+    cached = clients._LOADER._cache  # botocore's instance_cache of the shared loader
+    models = sorted({key[1] for key in cached if key[0] == "load_service_model"})
+    yield ([name for name in _DAEMON_TASK_MODULES if name in sys.modules], models)
+
+
+_DAEMON_TASK_MODULES = ("jobs.sink.direct", "jobs.sink.load", "jobs.validate.sides", "jobs.validate.target_scan")
+
+
+def test_workers_are_forked_with_the_task_modules_and_the_aws_models_already_loaded(spark: Any) -> None:
+    # Spark stops a worker idle for a minute; the fresh fork that replaces it must not import the
+    # job's modules or re-read botocore's service models on its own.
+    found = spark.sparkContext.parallelize(range(2), 2).mapPartitions(_what_a_fresh_task_finds).collect()
+    assert len(found) == 2
+    for modules, models in found:
+        assert modules == list(_DAEMON_TASK_MODULES)
+        assert {"s3", "dynamodb", "sts"} <= set(models), models

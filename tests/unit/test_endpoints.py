@@ -119,3 +119,20 @@ def test_the_accounts_own_override_wins_over_the_environment(monkeypatch: pytest
         assert wire.url == "http://127.0.0.1:9000"
     finally:
         wire.close()
+
+
+def test_every_session_reads_service_models_through_the_one_warmed_loader(tmp_path: Path, monkeypatch) -> None:
+    # Spark's workers are forks of a daemon that warmed the loader: a worker's new sessions must
+    # find the models there instead of reading and parsing them again.
+    from jobs.aws import clients
+
+    clients.warm_service_models(("dynamodb",))
+    config = tmp_path / "config"
+    config.write_text("[profile other]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    by_keys = clients.session(_account("us-east-1"))
+    by_profile = clients.session(AccountSpec(name=f"profile-{next(_names)}", region="eu-west-1", profile="other"))
+    for made in (by_keys, by_profile):
+        assert made._session.get_component("data_loader") is clients._LOADER
+    assert ("load_service_model", "dynamodb") in {key[:2] for key in clients._LOADER._cache}
+    assert endpoint_url(_account("eu-west-1"), "dynamodb") == "https://dynamodb.eu-west-1.amazonaws.com"

@@ -29,8 +29,11 @@ and only later becomes part of an unreachable cycle stays, as frozen objects are
 
 Spark stops a Python worker that has been idle for a minute (a fixed timeout), and the next task
 gets a fresh fork of the daemon. A fresh worker used to import the job's task modules itself
-(pyarrow, botocore, the load and validation code): about 0.3 s of CPU each, eight of them per
-stage on four task slots, which on a run of 100,000 items came to 25-40 us per item. The daemon
+(pyarrow, botocore, the load and validation code: about 0.3 s of CPU) and read the S3 and
+DynamoDB service models for its clients (about 0.1 s). A plain copy on four task slots starts
+eight workers, so a run that found none idle paid about 1.5 s of CPU more than one that reused
+them: 25 us per item at 100,000 items (the bench, whose other tools run longer than a minute
+between two copies, measured 74 us per item against 49 with reused workers). The daemon
 therefore imports those modules once, before it forks (:data:`TASK_MODULES`), and reads the
 service models of the workers' AWS clients into the process's shared botocore loader
 (:func:`jobs.aws.clients.warm_service_models`); every worker starts with them loaded and
@@ -101,6 +104,9 @@ TASK_MODULES = (
     "jobs.validate.target_scan",
 )
 
+# Named, like the modules: the daemon sits below every stage and is only their launcher.
+TASK_WARMUPS = ("jobs.aws.clients:warm_service_models",)
+
 
 def preload() -> None:
     """Import the task modules and read the AWS service models the tasks' clients need, so forked
@@ -109,10 +115,10 @@ def preload() -> None:
     for name in TASK_MODULES:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
-    with contextlib.suppress(Exception):
-        from jobs.aws.clients import warm_service_models
-
-        warm_service_models()
+    for name in TASK_WARMUPS:
+        module, function = name.split(":")
+        with contextlib.suppress(Exception):
+            getattr(importlib.import_module(module), function)()
 
 
 setattr(daemon, "worker_main", _main_ignoring_sigint)  # noqa: B010 - daemon.worker() looks it up per call

@@ -85,6 +85,12 @@ def warm_service_models(services: tuple[str, ...] = WORKER_SERVICES) -> None:
         )
 
 
+def loaded_service_models() -> set[str]:
+    """The services whose models the shared loader holds (botocore caches them per loader)."""
+    cache: dict[tuple[Any, ...], Any] = getattr(_LOADER, "_cache", {})
+    return {key[1] for key in cache if key[0] == "load_service_model"}
+
+
 def _base_session(spec: AccountSpec) -> boto3.Session:
     if spec.access_key_id:
         return boto3.Session(

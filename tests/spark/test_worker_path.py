@@ -73,9 +73,7 @@ def _what_a_fresh_task_finds(_partition: Any) -> Any:
 
     from jobs.aws import clients
 
-    cached = clients._LOADER._cache  # botocore's instance_cache of the shared loader
-    models = sorted({key[1] for key in cached if key[0] == "load_service_model"})
-    yield ([name for name in _DAEMON_TASK_MODULES if name in sys.modules], models)
+    yield ([name for name in _DAEMON_TASK_MODULES if name in sys.modules], sorted(clients.loaded_service_models()))
 
 
 _DAEMON_TASK_MODULES = ("jobs.sink.direct", "jobs.sink.load", "jobs.validate.sides", "jobs.validate.target_scan")

@@ -7,9 +7,7 @@ value: nothing can be rounded or re-encoded, and no per-value Python conversion 
 
 from __future__ import annotations
 
-import http.client
 import json
-import select
 import ssl
 import threading
 from typing import Any, Protocol
@@ -17,6 +15,7 @@ from urllib.parse import urlsplit
 
 from jobs import aws
 from jobs.aws import AccountSpec
+from jobs.aws.http1 import Connection
 from jobs.aws.sigv4 import DynamoSigner
 from jobs.core.errors import MigrationError, TerminalError, is_throttling_code, is_transient_code
 from jobs.core.fastjson import loads
@@ -46,9 +45,10 @@ class DynamoCaller(Protocol):
 class DynamoWire:
     """A minimal signed client for DynamoDB's JSON protocol (thread-safe).
 
-    Each calling thread keeps one keep-alive ``http.client`` connection: half the CPU per request
-    of a urllib3 pool (ADR 0014), which the writer pays once per 25 items. A connection the
-    server closed while it sat idle is found before it is reused, as urllib3 does, and replaced.
+    Each calling thread keeps one keep-alive connection (:mod:`jobs.aws.http1`): a request is one
+    write and its answer is read without ``http.client``'s header parser, which the writer pays
+    once per 25 items (ADR 0014). A connection the server closed while it sat idle is found
+    before it is reused, as urllib3 does, and replaced.
     """
 
     def __init__(self, spec: AccountSpec, pool_size: int = 16, timeout_s: float = 30.0) -> None:
@@ -59,10 +59,10 @@ class DynamoWire:
         self.pool_size = pool_size  # the callers' threads: one connection each
         self.timeout_s = timeout_s
         parts = urlsplit(self.url)
-        self._address = (parts.hostname or "", parts.port)
+        self._address = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
         self._tls = ssl.create_default_context() if parts.scheme == "https" else None
         self._local = threading.local()
-        self._opened: list[http.client.HTTPConnection] = []
+        self._opened: list[Connection] = []
         self._lock = threading.Lock()
 
     def call(self, operation: str, body: str) -> dict[str, Any]:
@@ -76,38 +76,27 @@ class DynamoWire:
             credentials.secret_key or "",
             credentials.token,
         )
-        headers["Host"] = self._signer.host
+        fields = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        head = (
+            f"POST / HTTP/1.1\r\nHost: {self._signer.host}\r\n{fields}"
+            f"Accept-Encoding: identity\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
         connection = self._connection()
         try:
-            if connection.sock is None:
-                self._connect(connection)
-            connection.request("POST", "/", body=payload, headers=headers)
-            response = connection.getresponse()  # a "Connection: close" answer closes it here
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            connection.close()  # the next call opens a fresh one
+            status, data = connection.post(head.encode("latin-1"), payload)
+        except OSError as exc:  # refused, reset, timed out, or an answer that broke HTTP (closed by post)
             raise DynamoCallError(operation, 0, "ConnectionError", f"{type(exc).__name__}: {exc}") from exc
-        return read_response(operation, response.status, data)
+        return read_response(operation, status, data)
 
-    def _connect(self, connection: http.client.HTTPConnection) -> None:
-        connection.timeout = CONNECT_TIMEOUT_S
-        connection.connect()
-        connection.timeout = self.timeout_s
-        if connection.sock is not None:
-            connection.sock.settimeout(self.timeout_s)
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+    def _connection(self) -> Connection:
+        connection: Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             host, port = self._address
-            if self._tls is not None:
-                connection = http.client.HTTPSConnection(host, port, timeout=self.timeout_s, context=self._tls)
-            else:
-                connection = http.client.HTTPConnection(host, port, timeout=self.timeout_s)
+            connection = Connection(host, port, self.timeout_s, CONNECT_TIMEOUT_S, self._tls)
             self._local.connection = connection
             with self._lock:
                 self._opened.append(connection)
-        elif connection.sock is not None and _dropped(connection.sock):
+        elif connection.dropped():
             connection.close()  # reconnects on the next request
         return connection
 
@@ -116,13 +105,6 @@ class DynamoWire:
             opened, self._opened = self._opened, []
         for connection in opened:
             connection.close()
-
-
-def _dropped(sock: Any) -> bool:
-    """An idle keep-alive socket that is readable has been closed (or spoken to) by the server."""
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return bool(poller.poll(0))
 
 
 def read_response(operation: str, status: int, data: bytes | None) -> dict[str, Any]:

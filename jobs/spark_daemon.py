@@ -105,13 +105,13 @@ TASK_MODULES = (
 )
 
 # Named, like the modules: the daemon sits below every stage and is only their launcher.
-TASK_WARMUPS = ("jobs.aws.clients:warm_service_models",)
+TASK_WARMUPS = ("jobs.aws.clients:warm_service_models", "jobs.core.canonical:container_grammar")
 
 
 def preload() -> None:
-    """Import the task modules and read the AWS service models the tasks' clients need, so forked
-    workers start with them. What fails here is left for the task to do again, and to fail with
-    its own traceback where the job reports it."""
+    """Import the task modules, read the AWS service models the tasks' clients need and compile the
+    direct path's grammar of canonical values, so forked workers start with them. What fails here
+    is left for the task to do again, and to fail with its own traceback where the job reports it."""
     for name in TASK_MODULES:
         with contextlib.suppress(Exception):
             importlib.import_module(name)

@@ -107,7 +107,7 @@ def checked_texts(item: dict[str, Any], key_names: tuple[str, ...], every_attrib
     """The item checked as DynamoDB would check it, and the canonical texts of its attributes:
     every one (the digests need them all) or only the key's (for the key check)."""
     if every_attribute:
-        return checked_canonical(item)  # checks and writes each value in one pass
+        return checked_canonical(item, parsed=True)  # checks and writes each value in one pass
     validate_item(item)
     return {name: canonical_value(item[name], name) for name in key_names if name in item}
 

@@ -72,8 +72,10 @@ def _what_a_fresh_task_finds(_partition: Any) -> Any:
     import sys
 
     from jobs.aws import clients
+    from jobs.core.canonical import container_grammar
 
-    yield ([name for name in _DAEMON_TASK_MODULES if name in sys.modules], sorted(clients.loaded_service_models()))
+    modules = [name for name in _DAEMON_TASK_MODULES if name in sys.modules]
+    yield (modules, sorted(clients.loaded_service_models()), container_grammar.cache_info().currsize)
 
 
 _DAEMON_TASK_MODULES = ("jobs.sink.direct", "jobs.sink.load", "jobs.validate.sides", "jobs.validate.target_scan")
@@ -81,9 +83,10 @@ _DAEMON_TASK_MODULES = ("jobs.sink.direct", "jobs.sink.load", "jobs.validate.sid
 
 def test_workers_are_forked_with_the_task_modules_and_the_aws_models_already_loaded(spark: Any) -> None:
     # Spark stops a worker idle for a minute; the fresh fork that replaces it must not import the
-    # job's modules or re-read botocore's service models on its own.
+    # job's modules, re-read botocore's service models or compile the canonical grammar on its own.
     found = spark.sparkContext.parallelize(range(2), 2).mapPartitions(_what_a_fresh_task_finds).collect()
     assert len(found) == 2
-    for modules, models in found:
+    for modules, models, grammars in found:
         assert modules == list(_DAEMON_TASK_MODULES)
         assert {"s3", "dynamodb", "sts"} <= set(models), models
+        assert grammars == 1

@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal, localcontext
 
 import pytest
@@ -5,8 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jobs.core.attrvalue import item_size, normalize_number, validate_item, validate_value, write_units
-from jobs.core.canonical import canonical_text, checked_canonical
+from jobs.core.canonical import canonical_text, checked_canonical, container_grammar
 from jobs.core.errors import InvalidItemError
+from jobs.core.fastjson import compact_sorted, loads
+from jobs.local.datagen import export_shaped_item
 
 
 @pytest.mark.parametrize(
@@ -165,3 +168,52 @@ def test_checked_canonical_accepts_exactly_what_the_full_check_accepts_and_write
     else:
         assert _full_check_passes(value)
         assert texts == {"attr": canonical_text(value, "attr")}
+
+
+def _as_parsed(value: object) -> object:
+    """The value as a JSON parser would hand it over: tuples become lists, as the export's lines do."""
+    return json.loads(json.dumps(value))
+
+
+@given(_VALUES.map(_as_parsed))
+def test_checked_canonical_of_a_parsed_item_accepts_exactly_what_the_full_check_accepts(value: object) -> None:
+    """The direct path's grammar shortcut (``parsed=True``) decides maps and lists from their compact
+    text: it must agree with validate_value on every value, valid or not, and write canonical_text."""
+    try:
+        texts = checked_canonical({"attr": value}, parsed=True)
+    except InvalidItemError as exc:
+        assert not _full_check_passes(value)
+        assert "attribute attr" in str(exc)
+    else:
+        assert _full_check_passes(value)
+        assert texts == {"attr": canonical_text(value, "attr")}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"L": [{"N": "1.50"}]},  # valid, but not in DynamoDB's form: the walk normalises it
+        {"L": [{"N": "-0"}]},
+        {"M": {"a": {"N": "1" * 39}}},  # too many digits: invalid, named by the walk
+        {"L": [{"S": "a", "N": "1"}]},
+        {"L": [{"NULL": False}]},
+        {"M": {"a": {"SS": ["x", "x"]}}},
+        {"M": {"a": {"B": "!"}}},
+        {"L": [{"L": [{"L": [{"L": [{"N": "01"}]}]}]}]},  # deeper than the grammar
+    ],
+)
+def test_what_the_grammar_refuses_takes_the_walk(value: dict) -> None:
+    assert container_grammar().fullmatch(compact_sorted(value)) is None
+    parsed = _as_parsed(value)
+    if _full_check_passes(value):
+        assert checked_canonical({"a": parsed}, parsed=True) == {"a": canonical_text(value, "a")}
+    else:
+        with pytest.raises(InvalidItemError, match="attribute a"):
+            checked_canonical({"a": parsed}, parsed=True)
+
+
+def test_an_export_shaped_item_s_maps_and_lists_are_decided_by_the_grammar() -> None:
+    item = loads(json.dumps(export_shaped_item(7)))
+    for name in ("customer", "lines"):
+        assert container_grammar().fullmatch(compact_sorted(item[name])) is not None, name
+    assert checked_canonical(item, parsed=True) == {n: canonical_text(v, n) for n, v in item.items()}

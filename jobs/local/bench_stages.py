@@ -99,8 +99,11 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
         "direct: canonical texts (canonical_value)": _per_item(
             partial(_each, lambda i: {n: canonical_value(v, n) for n, v in i.items()}, items), count
         ),
-        "direct: validity and canonical texts in one pass (now)": _per_item(
+        "direct: validity and canonical texts in one pass (walk)": _per_item(
             partial(_each, checked_canonical, items), count
+        ),
+        "direct: the same, maps and lists by the grammar (now)": _per_item(
+            partial(_each, partial(checked_canonical, parsed=True), items), count
         ),
         "direct: key check on the canonical key texts": _per_item(
             partial(_each, lambda c: item_problem({k: c[k] for k, _t in KEY_SCHEMA}, "", KEY_SCHEMA), canonical),

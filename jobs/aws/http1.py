@@ -7,8 +7,8 @@ where this connection takes about 250 (ADR 0014, sixth addendum). It writes the 
 ``sendall`` and reads the answer's head with ``bytes.find`` and ``str.split``.
 
 What an answer may be is HTTP/1.1's, not only what DynamoDB sends today: a body framed by
-``Content-Length``, by chunked transfer coding, or by the server closing the connection;
-interim ``1xx`` answers are skipped; ``Connection: close`` (or HTTP/1.0 without keep-alive)
+``Content-Length``, by chunked transfer coding, or by the server closing the connection; none
+after ``204`` and ``304``; interim ``1xx`` answers are skipped; ``Connection: close`` (or HTTP/1.0 without keep-alive)
 closes the connection after the answer. Anything else (a head over 64 KiB, a malformed status
 line or chunk size, the peer closing mid-answer) raises :class:`HttpError`, an ``OSError``, so
 callers treat it as the connection failing: the wire closes it and the writer retries.
@@ -99,7 +99,7 @@ class Connection:
             version, status, fields = self._head()
             if 100 <= status < 200:
                 continue  # an interim answer (100 Continue, 103 Early Hints): the final one follows
-            body = self._body(fields)
+            body = b"" if status in (204, 304) else self._body(fields)  # never a body, whatever the head says
             connection = fields.get("connection", "").lower()
             if connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive"):
                 self.close()

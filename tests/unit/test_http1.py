@@ -114,6 +114,18 @@ def test_a_chunked_answer_is_decoded_with_extensions_and_trailers(serve: Callabl
         connection.close()
 
 
+def test_no_content_and_not_modified_have_no_body_even_without_a_length(serve: Callable[..., Scripted]) -> None:
+    server = serve([b"HTTP/1.1 204 No Content\r\n\r\n", b"HTTP/1.1 304 Not Modified\r\n\r\n", _ok(b"after")])
+    connection = _connection(server)
+    try:
+        assert connection.post(HEAD, b"{}") == (204, b"")
+        assert connection.post(HEAD, b"{}") == (304, b"")
+        assert connection.post(HEAD, b"{}") == (200, b"after")  # the same connection, still in step
+    finally:
+        connection.close()
+    assert server.accepted == 1
+
+
 def test_interim_answers_are_skipped(serve: Callable[..., Scripted]) -> None:
     server = serve([b"HTTP/1.1 100 Continue\r\n\r\n" + _ok(b"done")])
     connection = _connection(server)

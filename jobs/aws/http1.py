@@ -2,16 +2,17 @@
 
 The writer sends one BatchWriteItem per 25 items, so what each exchange costs on the client
 counts. ``http.client`` sends the head and the body in two writes and parses every answer's
-headers with the ``email`` package: about 450 µs of CPU per exchange next to DynamoDB Local,
-where this connection takes about 250 (ADR 0014, sixth addendum). It writes the request in one
+headers with the ``email`` package: 490–620 µs of CPU per exchange next to DynamoDB Local,
+where this connection takes about 275 (ADR 0014, sixth addendum). It writes the request in one
 ``sendall`` and reads the answer's head with ``bytes.find`` and ``str.split``.
 
 What an answer may be is HTTP/1.1's, not only what DynamoDB sends today: a body framed by
 ``Content-Length``, by chunked transfer coding, or by the server closing the connection; none
-after ``204`` and ``304``; interim ``1xx`` answers are skipped; ``Connection: close`` (or HTTP/1.0 without keep-alive)
-closes the connection after the answer. Anything else (a head over 64 KiB, a malformed status
-line or chunk size, the peer closing mid-answer) raises :class:`HttpError`, an ``OSError``, so
-callers treat it as the connection failing: the wire closes it and the writer retries.
+after ``204`` and ``304``; interim ``1xx`` answers are skipped; ``Connection: close`` (or
+HTTP/1.0 without keep-alive) closes the connection after the answer. Anything else (a head over
+64 KiB, a malformed status line or chunk size, the peer closing mid-answer) raises
+:class:`HttpError`, an ``OSError``, so callers treat it as the connection failing: the wire
+closes it and the writer retries.
 """
 
 from __future__ import annotations

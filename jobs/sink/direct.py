@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 import pyarrow as pa
+from pyspark import Broadcast
 from pyspark.sql import SparkSession
 
 from jobs.config import SinkSettings
@@ -43,7 +44,7 @@ from jobs.sink.load import (
 from jobs.sink.writer import DeadLetter, Entry, PartitionWriter, as_json
 from jobs.source.export_format import DataFile
 from jobs.source.ion_format import line_to_json
-from jobs.source.read import ReadSettings, exact_reason, verified_lines
+from jobs.source.read import ReadSettings, exact_reason, files_at, verified_lines
 from jobs.source.sources import ExportSource, Source
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class DirectSettings:
 
     read: ReadSettings
     load: LoadSettings
+    files: Broadcast[tuple[DataFile, ...]]  # looked up by the frame's positions (jobs.source.read.files_at)
 
 
 def load_path(sink: SinkSettings, mapping: MappingSpec, items_from: Source, key_schema: KeySchema) -> str:
@@ -163,18 +165,12 @@ def copy_file(writer: PartitionWriter, settings: DirectSettings, data_file: Data
     return finish_file(writer, load.ledger, account, error)
 
 
-def _data_files(batches: Iterator[pa.RecordBatch]) -> Iterator[DataFile]:
-    for batch in batches:
-        for row in batch.to_pylist():
-            yield DataFile(key=row["key"], item_count=row["item_count"], md5=row["md5"])
-
-
 def copy_rows(batches: Iterator[pa.RecordBatch], settings: DirectSettings) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body: data files (key, item_count, md5) in, one ledger row per file out."""
+    """``mapInArrow`` body: data file positions in, one ledger row per file out."""
     writer = PartitionWriter(settings.load.writer)
     finished: list[FileResult] = []
     try:
-        for data_file in _data_files(batches):
+        for data_file in files_at(batches, settings.files):
             result = copy_file(writer, settings, data_file)
             if result is None:  # Ctrl-C: end the partition with the files finished so far
                 break
@@ -195,10 +191,12 @@ def copy_export(
     partitions: int | None = None,
 ) -> list[FileResult]:
     """Copy the export's ``files`` to the target, one Spark task per file (or per slice of files)."""
-    frame = items_from.files_frame(spark, files, partitions)
-    concurrent_tasks = min(frame.rdd.getNumPartitions(), spark.sparkContext.defaultParallelism)
+    listed = items_from.files_frame(spark, files, partitions)
+    concurrent_tasks = min(listed.positions.rdd.getNumPartitions(), spark.sparkContext.defaultParallelism)
     settings = DirectSettings(
-        items_from.read_settings, load_settings(sink, key_schema, write_units_per_s, concurrent_tasks, progress)
+        items_from.read_settings,
+        load_settings(sink, key_schema, write_units_per_s, concurrent_tasks, progress),
+        listed.files,
     )
-    results = frame.mapInArrow(partial(copy_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
+    results = listed.positions.mapInArrow(partial(copy_rows, settings=settings), SPARK_RESULT_SCHEMA).collect()
     return [FileResult(**row.asDict()) for row in results]

@@ -17,7 +17,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -27,7 +27,11 @@ from jobs.core.attrvalue import validate_item
 from jobs.core.errors import ExportFormatError, InvalidItemError
 from jobs.core.fastjson import loads, stdlib_loads
 from jobs.core.rows import TRAILER_LINE
+from jobs.source.export_format import DataFile
 from jobs.source.ion_format import line_to_json
+
+if TYPE_CHECKING:
+    from pyspark import Broadcast
 
 LINES_SCHEMA = pa.schema(
     [
@@ -178,25 +182,34 @@ def exact_reason(line: str, error: InvalidItemError) -> str:
     return str(error)
 
 
-def read_files(batches: Iterator[pa.RecordBatch], settings: ReadSettings) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body: rows of (key, item_count, md5) in, export lines out.
+def files_at(batches: Iterator[pa.RecordBatch], files: Broadcast[tuple[DataFile, ...]]) -> Iterator[DataFile]:
+    """The data files of a partition of a :class:`jobs.source.sources.FilesFrame`, in order."""
+    listed = files.value  # loaded once per Python worker, then kept with the broadcast
+    for batch in batches:
+        for position in batch.column("position").to_pylist():
+            yield listed[position]
+
+
+def read_files(
+    batches: Iterator[pa.RecordBatch], settings: ReadSettings, files: Broadcast[tuple[DataFile, ...]]
+) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` body: file positions in (:func:`files_at`), export lines out.
 
     Every file ends with a trailer row (``line_no == TRAILER_LINE``) whose ``error`` is null
     when the file was read whole, or says what was wrong with it.
     """
-    for batch in batches:
-        for entry in batch.to_pylist():
-            key, count, md5 = entry["key"], entry["item_count"], entry["md5"]
-            rows: list[tuple[str, int, str | None, str | None]] = []
-            error: str | None = None
-            try:
-                ion = settings.output_format == "ION"
-                for number, line in verified_lines(settings, key, count, md5):
-                    rows.append(_ion_row(key, number, line) if ion else _json_row(key, number, line))
-                    if len(rows) >= _EMIT_ROWS:
-                        yield _batch(rows)
-                        rows = []
-            except ExportFormatError as exc:
-                error = str(exc)  # raised before the first line is emitted: nothing half-counted
-            rows.append((key, TRAILER_LINE, None, error))
-            yield _batch(rows)
+    for data_file in files_at(batches, files):
+        key, count, md5 = data_file.key, data_file.item_count, data_file.md5
+        rows: list[tuple[str, int, str | None, str | None]] = []
+        error: str | None = None
+        try:
+            ion = settings.output_format == "ION"
+            for number, line in verified_lines(settings, key, count, md5):
+                rows.append(_ion_row(key, number, line) if ion else _json_row(key, number, line))
+                if len(rows) >= _EMIT_ROWS:
+                    yield _batch(rows)
+                    rows = []
+        except ExportFormatError as exc:
+            error = str(exc)  # raised before the first line is emitted: nothing half-counted
+        rows.append((key, TRAILER_LINE, None, error))
+        yield _batch(rows)

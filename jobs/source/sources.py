@@ -16,8 +16,8 @@ from functools import partial
 from typing import Any, Protocol
 
 import pyarrow as pa
+from pyspark import Broadcast
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from jobs import aws
 from jobs.aws import AccountSpec
@@ -33,6 +33,15 @@ from jobs.source.sample import sample_items
 from jobs.source.scan import ScanSettings, scan_pages
 
 _EMIT_ROWS = 4096
+
+
+@dataclass(frozen=True)
+class FilesFrame:
+    """An export's data files for Spark tasks: ``positions`` (one ``position`` row per file, spread
+    over the partitions) and the ``files`` themselves, broadcast, for the tasks to look up."""
+
+    positions: DataFrame
+    files: Broadcast[tuple[DataFile, ...]]
 
 
 class Source(Protocol):
@@ -73,25 +82,23 @@ class ExportSource:
     def item_count(self) -> int | None:
         return self.export.summary.item_count
 
-    def files_frame(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
-        """The data files as rows (key, item_count, md5), in order: one Spark partition per file by
-        default, else ``partitions`` runs of consecutive files of near-equal length.
+    def files_frame(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> FilesFrame:
+        """The data files as Spark rows, in order: one partition per file by default, else
+        ``partitions`` runs of consecutive files of near-equal length.
 
-        Built in the JVM: a range of positions spread over the partitions, joined to the files as a
-        broadcast table. An RDD of Python rows would start a Python worker in every task beside
-        the one that reads the files, only to hand over three values (ADR 0014, sixth addendum)."""
+        The rows are positions made in the JVM (``spark.range``); each task looks its files up in a
+        broadcast list (:func:`jobs.source.read.files_at`). A frame of the files themselves cost a
+        Spark job per run to unpickle and broadcast them, and the broadcast join's planning, about
+        0.7 s of the JVM's CPU each time; an RDD of Python rows started a second Python worker in
+        every task (ADR 0014, seventh addendum)."""
         slices = max(1, min(len(files), partitions or len(files)))
-        table = spark.createDataFrame(
-            [(position, f.key, f.item_count, f.md5) for position, f in enumerate(files)],
-            "position long, key string, item_count long, md5 string",
-        )
-        spread = spark.range(0, len(files), 1, numPartitions=slices)
-        joined = spread.join(F.broadcast(table), spread["id"] == table["position"])
-        return joined.select("key", "item_count", "md5")
+        positions = spark.range(0, len(files), 1, numPartitions=slices).withColumnRenamed("id", "position")
+        return FilesFrame(positions, spark.sparkContext.broadcast(tuple(files)))
 
     def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
-        frame = self.files_frame(spark, files, partitions)
-        return frame.mapInArrow(partial(read_files, settings=self.read_settings), SPARK_LINES_SCHEMA)
+        listed = self.files_frame(spark, files, partitions)
+        read = partial(read_files, settings=self.read_settings, files=listed.files)
+        return listed.positions.mapInArrow(read, SPARK_LINES_SCHEMA)
 
     def sample(self, limit: int = 1000) -> list[dict[str, Any]]:
         return sample_items(self.read_settings.account, self.export, limit)

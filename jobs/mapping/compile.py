@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.functions import pandas_udf
 
@@ -271,9 +271,9 @@ def compile_mapping(
     if len(set(news)) != len(news):
         problems.append("mapping.rename: two attributes are renamed to the same name")
     if not problems:
-        problems += check_mapping(compiled, spark, sample)
-    if not problems:
-        problems += _check_key_types(compiled, spark, sample, dict(key_schema))
+        problems, rows = check_mapping(compiled, spark, sample)
+        if not problems:
+            problems = _check_key_types(compiled, rows, dict(key_schema))
     if problems:
         raise ConfigError(
             "invalid mapping:\n" + "\n".join(f"  {p}" for p in problems),
@@ -282,15 +282,14 @@ def compile_mapping(
     return compiled
 
 
-def _check_key_types(
-    compiled: CompiledMapping, spark: SparkSession, sample: list[dict[str, Any]], key_types: dict[str, str]
-) -> list[str]:
-    """A key expression must produce the type the target's key schema declares."""
+def _check_key_types(compiled: CompiledMapping, rows: list[Row], key_types: dict[str, str]) -> list[str]:
+    """A key expression must produce the type the target's key schema declares (``rows``: the
+    mapped sample, as :func:`check_mapping` returns it)."""
     problems = []
-    rows = compiled.transform(sample_rows(spark, sample[:20])).where("dead_reason IS NULL AND NOT filtered").collect()
+    kept = [r for r in rows if r["dead_reason"] is None and r["filtered"] is False]
     for key in compiled.spec.keys:
         want = key_types.get(key.name)
-        found = {t for r in rows if (t := av_type(r["item"].get(key.name)))}
+        found = {t for r in kept if (t := av_type(r["item"].get(key.name)))}
         if want and found and found != {want}:
             problems.append(
                 f"mapping.key.{key.name}: yields {'/'.join(sorted(found))}, but the target table's key "
@@ -325,15 +324,15 @@ def sample_rows(spark: SparkSession, sample: list[dict[str, Any]]) -> DataFrame:
     return spark.createDataFrame(data, ROW_SCHEMA)
 
 
-def check_mapping(compiled: CompiledMapping, spark: SparkSession, sample: list[dict[str, Any]]) -> list[str]:
-    """Analyse the transform (types of every expression) and run it on a few sampled items."""
-    problems: list[str] = []
+def check_mapping(
+    compiled: CompiledMapping, spark: SparkSession, sample: list[dict[str, Any]]
+) -> tuple[list[str], list[Row]]:
+    """Analyse the transform (types of every expression) and run it on a few sampled items: what
+    is wrong, and the mapped rows (in one Spark job, for the key check to reuse)."""
     try:
-        mapped = compiled.transform(sample_rows(spark, sample[:20]))
-        mapped.collect()
+        return [], compiled.transform(sample_rows(spark, sample[:20])).collect()
     except ConfigError as exc:
-        problems.append(str(exc))
+        return [str(exc)], []
     except Exception as exc:  # AnalysisException: unknown function, wrong argument types...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        problems.append(f"a mapping expression does not analyse: {first[:400]}")
-    return problems
+        return [f"a mapping expression does not analyse: {first[:400]}"], []

@@ -46,8 +46,9 @@ def run_import(config: JobConfig, spark: SparkSession, items_from: Source, ledge
                 f"target.mode import creates table {sink.table.name!r}, but it already exists",
                 hint="use target.mode: write to load an existing table, or delete it first",
             )
-        mapping = compiled_mapping(spark, config.mapping, items_from, definition.key_schema)
-        check_target_keys(definition.key_schema, mapped_sample(spark, mapping, items_from.sample()), sink.table.name)
+        sample = items_from.sample()
+        mapping = compiled_mapping(spark, config.mapping, items_from, definition.key_schema, sample)
+        check_target_keys(definition.key_schema, mapped_sample(spark, mapping, sample), sink.table.name)
         with spark_errors():
             files = import_settings(sink).files or max(2 * spark.sparkContext.defaultParallelism, len(items_from.files))
             with target_items(spark, config, items_from, items_from.files, mapping, definition.key_schema) as items:

@@ -119,8 +119,9 @@ def prepare_run(config: JobConfig, spark: SparkSession) -> PreparedRun:
         return prepared
     with phase("sampling the source and checking the mapping"):
         prepared.key_schema = tables.key_schema(sink.table.account, sink.table.name)
-        prepared.mapping = compiled_mapping(spark, config.mapping, items_from, prepared.key_schema)
-    check_target_keys(prepared.key_schema, mapped_sample(spark, prepared.mapping, items_from.sample()), sink.table.name)
+        sample = items_from.sample()
+        prepared.mapping = compiled_mapping(spark, config.mapping, items_from, prepared.key_schema, sample)
+    check_target_keys(prepared.key_schema, mapped_sample(spark, prepared.mapping, sample), sink.table.name)
     prepared.start = decide_existing_items(store, sink, resumed=bool(finished))
     return prepared
 

@@ -45,12 +45,17 @@ def parse_lines(lines: DataFrame) -> DataFrame:
 
 
 def compiled_mapping(
-    spark: SparkSession, mapping: MappingSpec, items_from: Source, key_schema: KeySchema = ()
+    spark: SparkSession,
+    mapping: MappingSpec,
+    items_from: Source,
+    key_schema: KeySchema = (),
+    sample: list[dict[str, Any]] | None = None,
 ) -> CompiledMapping:
-    """The mapping, checked against a sample of the source before any job runs."""
+    """The mapping, checked against a sample of the source before any job runs (``sample``, when
+    the caller has read it already, else a new one)."""
     if mapping.empty:
         return compile_mapping(spark, mapping, [])
-    return compile_mapping(spark, mapping, items_from.sample(), key_schema)
+    return compile_mapping(spark, mapping, items_from.sample() if sample is None else sample, key_schema)
 
 
 def mapped_items(

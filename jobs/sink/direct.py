@@ -45,7 +45,7 @@ from jobs.sink.writer import DeadLetter, Entry, PartitionWriter, as_json
 from jobs.source.export_format import DataFile
 from jobs.source.ion_format import line_to_json
 from jobs.source.read import ReadSettings, exact_reason, files_at, verified_lines
-from jobs.source.sources import ExportSource, Source
+from jobs.source.sources import ExportSource, Source, files_frame
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def copy_export(
     partitions: int | None = None,
 ) -> list[FileResult]:
     """Copy the export's ``files`` to the target, one Spark task per file (or per slice of files)."""
-    listed = items_from.files_frame(spark, files, partitions)
+    listed = files_frame(spark, files, partitions)
     concurrent_tasks = min(listed.positions.rdd.getNumPartitions(), spark.sparkContext.defaultParallelism)
     settings = DirectSettings(
         items_from.read_settings,

@@ -28,7 +28,7 @@ from jobs.core.rows import TRAILER_LINE
 from jobs.source.export import open_export
 from jobs.source.export_format import DataFile
 from jobs.source.manifests import LoadedExport
-from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, ReadSettings, read_files
+from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, ReadSettings, files_at, read_files
 from jobs.source.sample import sample_items
 from jobs.source.scan import ScanSettings, scan_pages
 
@@ -37,11 +37,26 @@ _EMIT_ROWS = 4096
 
 @dataclass(frozen=True)
 class FilesFrame:
-    """An export's data files for Spark tasks: ``positions`` (one ``position`` row per file, spread
-    over the partitions) and the ``files`` themselves, broadcast, for the tasks to look up."""
+    """Units of work for Spark tasks: ``positions`` (one ``position`` row per data file or scan
+    segment, spread over the partitions) and the units themselves, broadcast, for the tasks to
+    look up (:func:`jobs.source.read.files_at`)."""
 
     positions: DataFrame
     files: Broadcast[tuple[DataFile, ...]]
+
+
+def files_frame(spark: SparkSession, files: list[DataFile], partitions: int | None) -> FilesFrame:
+    """An export's data files, or a scan's segments, as Spark rows in order: one partition per file
+    by default, else ``partitions`` runs of consecutive files of near-equal length.
+
+    The rows are positions made in the JVM (``spark.range``); each task looks its files up in a
+    broadcast list (:func:`jobs.source.read.files_at`). A frame of the files themselves cost a
+    Spark job per run to unpickle and broadcast them, and the broadcast join's planning, about
+    0.7 s of the JVM's CPU each time; an RDD of Python rows started a second Python worker in
+    every task (ADR 0014, seventh addendum)."""
+    slices = max(1, min(len(files), partitions or len(files)))
+    positions = spark.range(0, len(files), 1, numPartitions=slices).withColumnRenamed("id", "position")
+    return FilesFrame(positions, spark.sparkContext.broadcast(tuple(files)))
 
 
 class Source(Protocol):
@@ -82,21 +97,8 @@ class ExportSource:
     def item_count(self) -> int | None:
         return self.export.summary.item_count
 
-    def files_frame(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> FilesFrame:
-        """The data files as Spark rows, in order: one partition per file by default, else
-        ``partitions`` runs of consecutive files of near-equal length.
-
-        The rows are positions made in the JVM (``spark.range``); each task looks its files up in a
-        broadcast list (:func:`jobs.source.read.files_at`). A frame of the files themselves cost a
-        Spark job per run to unpickle and broadcast them, and the broadcast join's planning, about
-        0.7 s of the JVM's CPU each time; an RDD of Python rows started a second Python worker in
-        every task (ADR 0014, seventh addendum)."""
-        slices = max(1, min(len(files), partitions or len(files)))
-        positions = spark.range(0, len(files), 1, numPartitions=slices).withColumnRenamed("id", "position")
-        return FilesFrame(positions, spark.sparkContext.broadcast(tuple(files)))
-
     def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
-        listed = self.files_frame(spark, files, partitions)
+        listed = files_frame(spark, files, partitions)
         read = partial(read_files, settings=self.read_settings, files=listed.files)
         return listed.positions.mapInArrow(read, SPARK_LINES_SCHEMA)
 
@@ -141,10 +143,9 @@ class ScanSource:
         return None  # a live table has no fixed count; DescribeTable's is hours old
 
     def lines(self, spark: SparkSession, files: list[DataFile], partitions: int | None) -> DataFrame:
-        rows = [(segment_of(f.key),) for f in files]
-        spread = spark.sparkContext.parallelize(rows, numSlices=max(1, len(rows)))
-        segments = spark.createDataFrame(spread, "segment int")
-        return segments.mapInArrow(partial(scan_lines, settings=self.settings), SPARK_LINES_SCHEMA)
+        listed = files_frame(spark, files, None)  # one segment per task
+        scan = partial(scan_lines, settings=self.settings, segments=listed.files)
+        return listed.positions.mapInArrow(scan, SPARK_LINES_SCHEMA)
 
     def sample(self, limit: int = 1000) -> list[dict[str, Any]]:
         wire = DynamoWire(self.settings.account, pool_size=1)
@@ -170,27 +171,29 @@ def _lines_batch(rows: list[tuple[str, int, str | None, str | None]]) -> pa.Reco
     )
 
 
-def scan_lines(batches: Iterator[pa.RecordBatch], settings: ScanSettings) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body: segment numbers in, one export-style line per item out, then a trailer."""
+def scan_lines(
+    batches: Iterator[pa.RecordBatch], settings: ScanSettings, segments: Broadcast[tuple[DataFile, ...]]
+) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` body: segment positions in (:func:`files_frame`), one export-style line per
+    item out, then a trailer."""
     wire = DynamoWire(settings.account, pool_size=1)
     try:
-        for batch in batches:
-            for segment in batch.column("segment").to_pylist():
-                key = segment_key(segment, settings.segments)
-                rows: list[tuple[str, int, str | None, str | None]] = []
-                line, error = 0, None
-                try:
-                    for page in scan_pages(wire, settings, segment):
-                        for item in page.get("Items", []):
-                            line += 1
-                            rows.append((key, line, json.dumps({"Item": item}, ensure_ascii=False), None))
-                        if len(rows) >= _EMIT_ROWS:
-                            yield _lines_batch(rows)
-                            rows = []
-                except MigrationError as exc:
-                    error = f"{key}: the scan stopped after {line} items: {exc}"
-                rows.append((key, TRAILER_LINE, None, error))
-                yield _lines_batch(rows)
+        for unit in files_at(batches, segments):
+            key, segment = unit.key, segment_of(unit.key)
+            rows: list[tuple[str, int, str | None, str | None]] = []
+            line, error = 0, None
+            try:
+                for page in scan_pages(wire, settings, segment):
+                    for item in page.get("Items", []):
+                        line += 1
+                        rows.append((key, line, json.dumps({"Item": item}, ensure_ascii=False), None))
+                    if len(rows) >= _EMIT_ROWS:
+                        yield _lines_batch(rows)
+                        rows = []
+            except MigrationError as exc:
+                error = f"{key}: the scan stopped after {line} items: {exc}"
+            rows.append((key, TRAILER_LINE, None, error))
+            yield _lines_batch(rows)
     finally:
         wire.close()
 

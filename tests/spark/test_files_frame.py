@@ -14,7 +14,7 @@ from pyspark import Broadcast, TaskContext
 
 from jobs.source.export_format import DataFile
 from jobs.source.read import files_at
-from jobs.source.sources import ExportSource, FilesFrame
+from jobs.source.sources import FilesFrame, files_frame
 
 
 def _files(count: int) -> list[DataFile]:
@@ -22,7 +22,7 @@ def _files(count: int) -> list[DataFile]:
 
 
 def _listed(spark: Any, files: list[DataFile], partitions: int | None) -> FilesFrame:
-    return ExportSource.files_frame(None, spark, files, partitions)  # type: ignore[arg-type]  # self unused
+    return files_frame(spark, files, partitions)
 
 
 SEEN = "key string, item_count long, md5 string, partition int"

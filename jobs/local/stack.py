@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -261,9 +262,35 @@ def current(home: Path | None = None) -> Stack | None:
 
 @contextlib.contextmanager
 def running(home: Path | None = None, cache: Path | None = None) -> Iterator[Stack]:
-    """A stack for the duration of a block; torn down however the block ends."""
+    """A stack for the duration of a block; torn down however the block ends, and before the
+    process ends on a SIGTERM (:func:`stopped_on_terminate`)."""
     stack = start(home, cache)
-    try:
-        yield stack
-    finally:
+    with stopped_on_terminate(stack):
+        try:
+            yield stack
+        finally:
+            stop(stack)
+
+
+@contextlib.contextmanager
+def stopped_on_terminate(stack: Stack) -> Iterator[None]:
+    """Within the block, a SIGTERM stops ``stack`` first, then ends the process as SIGTERM does.
+
+    Python's default action ends the process without running any ``finally``: the bench killed
+    by ``kill`` or by a CI timeout used to leave its DynamoDB Local and moto running. Installed
+    only in the main thread (where signal handlers live) and where SIGTERM has its default
+    action, which is put back afterwards."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def stop_then_terminate(signum: int, _frame: object) -> None:
         stop(stack)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, stop_then_terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -50,9 +50,9 @@ def files_frame(spark: SparkSession, files: list[DataFile], partitions: int | No
     by default, else ``partitions`` runs of consecutive files of near-equal length.
 
     The rows are positions made in the JVM (``spark.range``); each task looks its files up in a
-    broadcast list (:func:`jobs.source.read.files_at`). A frame of the files themselves cost a
-    Spark job per run to unpickle and broadcast them, and the broadcast join's planning, about
-    0.7 s of the JVM's CPU each time; an RDD of Python rows started a second Python worker in
+    broadcast list (:func:`jobs.source.read.files_at`). A frame of the files themselves took two
+    more Spark jobs per run, for a broadcast join of rows the JVM unpickled from a Python list:
+    about 0.7 s of the JVM's CPU each time; an RDD of Python rows started a second Python worker in
     every task (ADR 0014, seventh addendum)."""
     slices = max(1, min(len(files), partitions or len(files)))
     positions = spark.range(0, len(files), 1, numPartitions=slices).withColumnRenamed("id", "position")

@@ -3,7 +3,6 @@ timeout), and still ends as SIGTERM ends it: before, DynamoDB Local and moto out
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
 import subprocess
@@ -56,6 +55,5 @@ def test_sigterm_to_the_holder_stops_both_emulators_then_ends_it(tmp_path: Path)
     finally:
         holder.kill()
         for pid in pids:  # whatever the outcome, no emulator outlives the test
-            with contextlib.suppress(OSError):
-                stack.stop_process(pid)
+            stack.stop_process(pid)
         holder.wait()

@@ -22,8 +22,10 @@ import pytest
 from jobs.aws import AccountSpec
 from jobs.aws.wire import DynamoCallError, read_response
 from jobs.core.errors import TerminalError
+from jobs.core.rate import TokenBucket
 from jobs.core.retry import Backoff
 from jobs.sink.writer import BatchOutcome, BatchSender, DeadLetter, Entry, WriterSettings, item_body
+from tests.unit.test_rate_retry import FakeClock
 
 TABLE = "orders"
 KEY_SCHEMA = (("pk", "S"), ("sk", "N"))
@@ -70,18 +72,20 @@ class FakeDynamoDB:
         self.then = then  # the answer once the script has run out
         self.table: dict[tuple[str, ...], dict[str, Any]] = {}
         self.requests: list[list[tuple[str, ...]]] = []  # the keys of every call, in order
+        self.capacity_asked: list[bool] = []  # whether each call asked for ConsumedCapacity
         self.times: list[float] = []
         self._lock = threading.Lock()
 
     def call(self, operation: str, body: str) -> dict[str, Any]:
         assert operation == "BatchWriteItem"
         request = json.loads(body)
-        assert request["ReturnConsumedCapacity"] == "TOTAL"
-        (table, puts), *others = request["RequestItems"].items()
-        assert table == TABLE and not others and 1 <= len(puts) <= 25
+        capacity_asked = request.pop("ReturnConsumedCapacity", "NONE") == "TOTAL"
+        (table, puts), *others = request.pop("RequestItems").items()
+        assert table == TABLE and not others and 1 <= len(puts) <= 25 and not request
         items = [put["PutRequest"]["Item"] for put in puts]
         with self._lock:
             self.requests.append([key(item) for item in items])
+            self.capacity_asked.append(capacity_asked)
             self.times.append(time.monotonic())
             problem = _invalid(items)
             if problem:
@@ -97,8 +101,10 @@ class FakeDynamoDB:
             for item in items[:written]:
                 self.table[key(item)] = item
         unprocessed = {TABLE: puts[written:]} if puts[written:] else {}
-        capacity = [{"TableName": TABLE, "CapacityUnits": float(min(written, len(items)))}]
-        return _answer(200, {"UnprocessedItems": unprocessed, "ConsumedCapacity": capacity})
+        answer: dict[str, Any] = {"UnprocessedItems": unprocessed}
+        if capacity_asked:  # DynamoDB reports capacity only when asked; these items are 2 units each
+            answer["ConsumedCapacity"] = [{"TableName": TABLE, "CapacityUnits": 2.0 * min(written, len(items))}]
+        return _answer(200, answer)
 
 
 def _answer(status: int, doc: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +154,9 @@ class FixedBackoff(Backoff):
         return self.base_s
 
 
-def sender(fake: FakeDynamoDB, max_retry_seconds: float = 30.0, delay_s: float = 0.02) -> BatchSender:
+def sender(
+    fake: FakeDynamoDB, max_retry_seconds: float = 30.0, delay_s: float = 0.02, bucket: TokenBucket | None = None
+) -> BatchSender:
     settings = WriterSettings(
         account=AccountSpec(name="target", region="eu-west-1"),
         table=TABLE,
@@ -156,7 +164,7 @@ def sender(fake: FakeDynamoDB, max_retry_seconds: float = 30.0, delay_s: float =
         max_retry_seconds=max_retry_seconds,
         backoff=FixedBackoff(base_s=delay_s),
     )
-    return BatchSender(settings, fake)
+    return BatchSender(settings, fake, bucket)
 
 
 def asked(batch_sender: BatchSender) -> list[int]:
@@ -202,6 +210,21 @@ def test_throttles_5xx_and_lost_connections_are_retried_until_the_batch_is_writt
     assert fake.requests == [keys_of(batch)] * 5  # the whole batch each time
     assert fake.table == stored(batch)
     assert asked(writer) == [0, 1, 2, 3]  # backoff grows with each attempt
+
+
+def test_consumed_capacity_is_asked_for_only_when_a_rate_budget_settles_on_it() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(10.0, burst=10.0, clock=clock, sleep=clock.sleep)
+    unlimited, limited = FakeDynamoDB(), FakeDynamoDB()
+    batch = [entry(n) for n in range(1, 11)]
+
+    sender(unlimited).send(batch)
+    sender(limited, bucket=bucket).send(batch)
+    bucket.acquire(10)  # the next request waits out the debt of the reported units
+
+    assert unlimited.capacity_asked == [False] and unlimited.table == stored(batch)
+    assert limited.capacity_asked == [True] and limited.table == stored(batch)
+    assert clock.now == pytest.approx(2.0)  # 10 taken, 20 used: 10 units of debt, then 10 more at 10/s
 
 
 def test_unprocessed_items_are_sent_again_with_backoff_until_written() -> None:

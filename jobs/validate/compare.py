@@ -37,9 +37,14 @@ RESULT_COLUMNS = (
 
 
 def _keyed(digests: DataFrame, side: str) -> DataFrame:
-    """One row per key digest of one side; an unreadable file gets a digest of its own."""
+    """One row per key digest of one side; an unreadable file gets a digest of its own.
+
+    The rows are hash-partitioned by key digest before they are grouped. Grouped as they come, the
+    aggregation (a sort aggregation: ``first`` of strings and maps) sorted every row twice, before
+    and after its shuffle; partitioned first, once, and the join needs no further shuffle or sort
+    (1M keys a side: 11.5-12.8 s -> 9.6-10.4 s, ADR 0005 addendum)."""
     own_hash = F.unhex(F.sha2(F.concat(F.lit(f"unreadable {side} "), F.col("file_key")), 256))
-    keyed = digests.withColumn("key_hash", F.coalesce("key_hash", own_hash))
+    keyed = digests.withColumn("key_hash", F.coalesce("key_hash", own_hash)).repartition("key_hash")
     return keyed.groupBy("key_hash").agg(
         F.count(F.lit(1)).alias(f"{side}_n"),
         F.first("key").alias(f"{side}_key"),

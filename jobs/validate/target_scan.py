@@ -36,6 +36,7 @@ def scan_segments(
 
 def scan_digests(spark: SparkSession, scan: ScanSettings, digest: DigestSettings) -> DataFrame:
     """Digest rows of the whole table; Spark partition i scans segment i."""
-    rows = [(s,) for s in range(scan.segments)]
-    segments = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=scan.segments), "segment int")
+    # Segment numbers made in the JVM: an RDD of Python rows started a second Python worker in every
+    # scan task (ADR 0014, seventh addendum).
+    segments = spark.range(0, scan.segments, 1, numPartitions=scan.segments).withColumnRenamed("id", "segment")
     return segments.mapInArrow(partial(scan_segments, scan=scan, digest=digest), SPARK_DIGEST_SCHEMA)

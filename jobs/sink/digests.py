@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from jobs import aws
 from jobs.core.canonical import ItemDigest, canonical_value, canonical_wire, digest_canonical, sampled
+from jobs.source.read import files_at
+
+if TYPE_CHECKING:
+    from pyspark import Broadcast
 
 DIGEST_SCHEMA = pa.schema(
     [
@@ -185,11 +189,12 @@ class StoredDigests:
     account: Any  # AccountSpec of the run's output
     bucket: str
     settings: DigestSettings
+    keys: Broadcast[tuple[str, ...]]  # the digest objects, looked up by position (files_at)
 
 
 def read_stored(batches: Iterator[pa.RecordBatch], stored: StoredDigests) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body: digest object keys in, their digest rows out."""
+    """``mapInArrow`` body: digest object positions in (:func:`jobs.source.sources.files_frame`),
+    their digest rows out."""
     s3 = aws.client(stored.account, "s3")
-    for batch in batches:
-        for key in batch.column("key").to_pylist():
-            yield from from_ipc(s3.get_object(Bucket=stored.bucket, Key=key)["Body"].read(), stored.settings)
+    for key in files_at(batches, stored.keys):
+        yield from from_ipc(s3.get_object(Bucket=stored.bucket, Key=key)["Body"].read(), stored.settings)

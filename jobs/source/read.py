@@ -17,7 +17,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
@@ -42,6 +42,7 @@ LINES_SCHEMA = pa.schema(
     ]
 )
 SPARK_LINES_SCHEMA = "file_key string, line_no long, line string, error string"
+Unit = TypeVar("Unit")
 _CHUNK = 1 << 20
 _EMIT_ROWS = 8192
 
@@ -182,8 +183,8 @@ def exact_reason(line: str, error: InvalidItemError) -> str:
     return str(error)
 
 
-def files_at(batches: Iterator[pa.RecordBatch], files: Broadcast[tuple[DataFile, ...]]) -> Iterator[DataFile]:
-    """The data files of a partition of a :class:`jobs.source.sources.FilesFrame`, in order."""
+def files_at(batches: Iterator[pa.RecordBatch], files: Broadcast[tuple[Unit, ...]]) -> Iterator[Unit]:
+    """The units (data files, ...) of a partition of a :class:`jobs.source.sources.FilesFrame`, in order."""
     listed = files.value  # loaded once per Python worker, then kept with the broadcast
     for batch in batches:
         for position in batch.column("position").to_pylist():

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import pyarrow as pa
 from pyspark import Broadcast
@@ -35,17 +35,20 @@ from jobs.source.scan import ScanSettings, scan_pages
 _EMIT_ROWS = 4096
 
 
+Unit = TypeVar("Unit")
+
+
 @dataclass(frozen=True)
-class FilesFrame:
-    """Units of work for Spark tasks: ``positions`` (one ``position`` row per data file or scan
-    segment, spread over the partitions) and the units themselves, broadcast, for the tasks to
-    look up (:func:`jobs.source.read.files_at`)."""
+class FilesFrame(Generic[Unit]):
+    """Units of work for Spark tasks: ``positions`` (one ``position`` row per data file, scan
+    segment or stored digests object, spread over the partitions) and the units themselves,
+    broadcast, for the tasks to look up (:func:`jobs.source.read.files_at`)."""
 
     positions: DataFrame
-    files: Broadcast[tuple[DataFile, ...]]
+    files: Broadcast[tuple[Unit, ...]]
 
 
-def files_frame(spark: SparkSession, files: list[DataFile], partitions: int | None) -> FilesFrame:
+def files_frame(spark: SparkSession, files: list[Unit], partitions: int | None) -> FilesFrame[Unit]:
     """An export's data files, or a scan's segments, as Spark rows in order: one partition per file
     by default, else ``partitions`` runs of consecutive files of near-equal length.
 

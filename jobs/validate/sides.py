@@ -26,7 +26,7 @@ from jobs.sink.collisions import resolve_collisions
 from jobs.sink.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
 from jobs.source.items import compiled_mapping, mapped_items, read_items
 from jobs.source.scan import ScanSettings, get_items
-from jobs.source.sources import Source
+from jobs.source.sources import Source, files_frame
 from jobs.validate.target_scan import scan_digests
 
 Place = tuple[str, int]  # (export data file key, line number)
@@ -100,10 +100,9 @@ def stored_expected(spark: SparkSession, sides: Sides) -> DataFrame | None:
     keys = [store.digest_key(k) for k in wanted]
     if not set(keys) <= present:
         return None
-    slices = max(1, min(len(keys), 2 * spark.sparkContext.defaultParallelism))
-    objects = spark.createDataFrame(spark.sparkContext.parallelize([(k,) for k in keys], slices), "key string")
-    stored = StoredDigests(store.account, store.bucket, sides.digest)
-    return objects.mapInArrow(partial(read_stored, stored=stored), SPARK_DIGEST_SCHEMA)
+    listed = files_frame(spark, keys, 2 * spark.sparkContext.defaultParallelism)
+    stored = StoredDigests(store.account, store.bucket, sides.digest, listed.files)
+    return listed.positions.mapInArrow(partial(read_stored, stored=stored), SPARK_DIGEST_SCHEMA)
 
 
 def expected_digests(spark: SparkSession, sides: Sides) -> tuple[DataFrame, str]:

@@ -42,7 +42,7 @@ LINES_SCHEMA = pa.schema(
     ]
 )
 SPARK_LINES_SCHEMA = "file_key string, line_no long, line string, error string"
-Unit = TypeVar("Unit")
+Unit = TypeVar("Unit")  # what a FilesFrame's positions stand for: data files, segments, ...
 _CHUNK = 1 << 20
 _EMIT_ROWS = 8192
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol
 
 import pyarrow as pa
 from pyspark import Broadcast
@@ -28,14 +28,11 @@ from jobs.core.rows import TRAILER_LINE
 from jobs.source.export import open_export
 from jobs.source.export_format import DataFile
 from jobs.source.manifests import LoadedExport
-from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, ReadSettings, files_at, read_files
+from jobs.source.read import LINES_SCHEMA, SPARK_LINES_SCHEMA, ReadSettings, Unit, files_at, read_files
 from jobs.source.sample import sample_items
 from jobs.source.scan import ScanSettings, scan_pages
 
 _EMIT_ROWS = 4096
-
-
-Unit = TypeVar("Unit")
 
 
 @dataclass(frozen=True)
@@ -49,8 +46,9 @@ class FilesFrame(Generic[Unit]):
 
 
 def files_frame(spark: SparkSession, files: list[Unit], partitions: int | None) -> FilesFrame[Unit]:
-    """An export's data files, or a scan's segments, as Spark rows in order: one partition per file
-    by default, else ``partitions`` runs of consecutive files of near-equal length.
+    """An export's data files, a scan's segments or stored digest objects, as Spark rows in order:
+    one partition per unit by default, else ``partitions`` runs of consecutive units of near-equal
+    length.
 
     The rows are positions made in the JVM (``spark.range``); each task looks its files up in a
     broadcast list (:func:`jobs.source.read.files_at`). A frame of the files themselves took two

@@ -137,6 +137,9 @@ def file_token(file_key: str) -> str:
     return hashlib.sha1(file_key.encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
 
 
+DIGESTS_FORMAT = "v2"
+
+
 @dataclass(frozen=True)
 class LedgerStore:
     """The run's prefix in S3: ``ledger/``, ``dead-letters/`` and ``run-report.json``."""
@@ -180,8 +183,12 @@ class LedgerStore:
         return None if text is None else dict(json.loads(text))
 
     def digest_key(self, file_key: str) -> str:
-        """Digests (ADR 5) of the items the load sent for a file: validation's expected side."""
-        return f"{self.prefix}digests/{file_token(file_key)}.arrow"
+        """Digests (ADR 5) of the items the load sent for a file: validation's expected side.
+
+        Under ``digests/v2/``: key and content digests only. A run stored before that (``digests/``,
+        with attribute digests and another content digest) is not read, so its validation reads the
+        source again instead of comparing digests of two formats."""
+        return f"{self.prefix}digests/{DIGESTS_FORMAT}/{file_token(file_key)}.arrow"
 
     def record_digests(self, file_key: str, data: bytes) -> None:
         aws.client(self.account, "s3").put_object(Bucket=self.bucket, Key=self.digest_key(file_key), Body=data)

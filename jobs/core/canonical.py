@@ -132,17 +132,11 @@ def key_text(item: Mapping[str, Any], key_names: tuple[str, ...]) -> str:
     return _key_text({name: canonical_text(item[name], name) for name in key_names if name in item}, key_names)
 
 
-_KEY_PERSON, _ATTRIBUTE_PERSON, _CONTENT_PERSON = b"ddbm-key", b"ddbm-attr", b"ddbm-item"
+_KEY_PERSON, _ATTRIBUTE_PERSON, _CONTENT_PERSON = b"ddbm-key", b"ddbm-attr", b"ddbm-item2"
 
 
 def key_digest(text: str) -> bytes:
     return _digest(text.encode("utf-8"), KEY_DIGEST_BYTES, _KEY_PERSON)
-
-
-@functools.lru_cache(maxsize=4096)
-def _name_prefix(name: str) -> bytes:
-    encoded = name.encode("utf-8")
-    return len(encoded).to_bytes(4, "big") + encoded
 
 
 def sampled(key_hash: bytes, fraction: float) -> bool:
@@ -155,18 +149,32 @@ def sampled(key_hash: bytes, fraction: float) -> bool:
 
 @dataclass(frozen=True)
 class ItemDigest:
-    """What the comparison needs of one item. ``content``/``attributes`` are None in keys-only mode."""
+    """What the comparison needs of one item. ``content`` is None in keys-only mode."""
 
     key: str
     key_hash: bytes
     content: bytes | None
-    attributes: dict[str, bytes] | None
+
+
+@functools.lru_cache(maxsize=4096)
+def _member_head(name: str) -> str:
+    return _quoted(name) + ":"
+
+
+def item_text(canonical: Mapping[str, str]) -> str:
+    """The canonical JSON text of a whole item from its attributes' canonical texts: a JSON object
+    with the names in code point order (so one text per item, whatever the attribute order)."""
+    return "{" + ",".join([_member_head(name) + canonical[name] for name in sorted(canonical)]) + "}"
 
 
 def digest_canonical(
     canonical: Mapping[str, str], key_names: tuple[str, ...], keys_only: bool = False, fraction: float = 1.0
 ) -> ItemDigest | None:
-    """Digests of an item given as name -> canonical text; None when sampling leaves it out."""
+    """Digests of an item given as name -> canonical text; None when sampling leaves it out.
+
+    The content digest is one BLAKE2b of the item's canonical text (:func:`item_text`). The
+    attributes' own digests, which name what differs, are made only for the keys whose content
+    differs (:func:`attribute_digests`, ADR 0005 addendum)."""
     text = _key_text(canonical, key_names)
     hasher = _hasher(KEY_DIGEST_BYTES, _KEY_PERSON).copy()
     hasher.update(text.encode("utf-8"))
@@ -174,23 +182,22 @@ def digest_canonical(
     if fraction < 1.0 and not sampled(key_hash, fraction):
         return None
     if keys_only:
-        return ItemDigest(text, key_hash, None, None)
-    # Set-up hashers copied, and no helper per attribute: this runs for every item the load writes,
-    # and a helper call per attribute cost about 1 µs per item (bench_stages' items). The content
-    # digest's input (each attribute's length-prefixed name, then its digest, in name order) is
-    # collected in the same loop.
-    start = _hasher(ATTRIBUTE_DIGEST_BYTES, _ATTRIBUTE_PERSON)
-    attributes = {}
-    content_input = []
-    for name in sorted(canonical):
-        hasher = start.copy()
-        hasher.update(canonical[name].encode("utf-8"))
-        attributes[name] = digest = hasher.digest()
-        content_input.append(_name_prefix(name))
-        content_input.append(digest)
+        return ItemDigest(text, key_hash, None)
     hasher = _hasher(CONTENT_DIGEST_BYTES, _CONTENT_PERSON).copy()
-    hasher.update(b"".join(content_input))
-    return ItemDigest(text, key_hash, hasher.digest(), attributes)
+    hasher.update(item_text(canonical).encode("utf-8"))
+    return ItemDigest(text, key_hash, hasher.digest())
+
+
+def attribute_digests(canonical: Mapping[str, str]) -> dict[str, bytes]:
+    """Attribute name -> digest of its canonical text: two items' attributes differ exactly when
+    these do (but for a 2**-64 chance), so comparing them names the attributes that differ."""
+    start = _hasher(ATTRIBUTE_DIGEST_BYTES, _ATTRIBUTE_PERSON)
+    digests = {}
+    for name, text in canonical.items():
+        hasher = start.copy()
+        hasher.update(text.encode("utf-8"))
+        digests[name] = hasher.digest()
+    return digests
 
 
 def digest_item(

@@ -119,7 +119,7 @@ def stage_costs(count: int = 20_000) -> dict[str, float]:
         "spark path: canonical texts (canonical_wire)": _per_item(
             partial(_each, lambda p: {n: canonical_wire(t, n) for n, t in p}, pairs), count
         ),
-        "both: digests (BLAKE2b per attribute, key, content)": _per_item(
+        "both: digests (BLAKE2b of the key and of the item text)": _per_item(
             partial(_each, lambda c: digest_canonical(c, ("pk", "sk")), canonical), count
         ),
         "both: digest rows of a file, to Arrow IPC": _per_item(partial(_digest_file, canonical), count),

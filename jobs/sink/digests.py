@@ -3,19 +3,27 @@
 Rows go in as (file_key, line_no, item, error) — ``item`` a map of attribute name -> wire JSON,
 ``error`` set only on the trailer of an export file that could not be read — and come out as
 one digest row per item (see :mod:`jobs.core.canonical`), plus one row per unreadable file.
-The target scan feeds already-parsed items to :class:`DigestBuilder` directly.
+The target scan feeds already-parsed items to :class:`DigestBuilder` directly. The digests of
+single attributes are made only for the items whose content differs (:func:`attribute_rows`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from jobs import aws
-from jobs.core.canonical import ItemDigest, canonical_value, canonical_wire, digest_canonical, sampled
+from jobs.core.canonical import (
+    ItemDigest,
+    attribute_digests,
+    canonical_value,
+    canonical_wire,
+    digest_canonical,
+    sampled,
+)
 from jobs.source.read import files_at
 
 if TYPE_CHECKING:
@@ -28,14 +36,13 @@ DIGEST_SCHEMA = pa.schema(
         ("key", pa.string()),
         ("key_hash", pa.binary()),
         ("content_hash", pa.binary()),
-        ("attributes", pa.map_(pa.string(), pa.binary())),
         ("error", pa.string()),
     ]
 )
-SPARK_DIGEST_SCHEMA = (
-    "file_key string, line_no long, key string, key_hash binary, content_hash binary, "
-    "attributes map<string,binary>, error string"
-)
+SPARK_DIGEST_SCHEMA = "file_key string, line_no long, key string, key_hash binary, content_hash binary, error string"
+# Attribute digests of the items whose content differs, by key digest (ADR 0005 addendum).
+ATTRIBUTES_SCHEMA = pa.schema([("key_hash", pa.binary()), ("attributes", pa.map_(pa.string(), pa.binary()))])
+SPARK_ATTRIBUTES_SCHEMA = "key_hash binary, attributes map<string,binary>"
 DIGEST_INPUT_COLUMNS = ("file_key", "line_no", "item", "error")
 
 
@@ -49,25 +56,14 @@ class DigestSettings:
 
 
 class DigestBuilder:
-    """Collects digest rows and turns them into one Arrow batch.
-
-    The ``attributes`` map is kept as flat arrays (names, digests, row offsets, null rows) and
-    built with ``MapArray.from_arrays``: converting a list of pairs per row costs about ten
-    times as much (``jobs.local.bench_stages``).
-    """
+    """Collects digest rows and turns them into one Arrow batch."""
 
     def __init__(self, settings: DigestSettings) -> None:
         self.settings = settings
         self._clear()
 
     def _clear(self) -> None:
-        self.rows: dict[str, list[Any]] = {
-            name: [] for name in ("file_key", "line_no", "key", "key_hash", "content_hash", "error")
-        }
-        self.attribute_names: list[str] = []
-        self.attribute_digests: list[bytes] = []
-        self.offsets: list[int] = [0]
-        self.no_attributes: list[bool] = []
+        self.rows: dict[str, list[Any]] = {name: [] for name in DIGEST_SCHEMA.names}
 
     def __len__(self) -> int:
         return len(self.rows["file_key"])
@@ -80,12 +76,6 @@ class DigestBuilder:
         r["key_hash"].append(digest and digest.key_hash)
         r["content_hash"].append(digest and digest.content)
         r["error"].append(error)
-        attributes = digest.attributes if digest is not None else None
-        if attributes is not None:
-            self.attribute_names.extend(attributes)
-            self.attribute_digests.extend(attributes.values())
-        self.offsets.append(len(self.attribute_names))
-        self.no_attributes.append(attributes is None)
 
     def add_canonical(self, file_key: str, line_no: int, canonical: Mapping[str, str]) -> None:
         """An item given as attribute name -> canonical text."""
@@ -105,17 +95,17 @@ class DigestBuilder:
 
     def batch(self) -> pa.RecordBatch:
         """The rows collected so far, as one batch; the builder starts empty again."""
-        attributes_type = DIGEST_SCHEMA.field("attributes").type
-        attributes = pa.MapArray.from_arrays(
-            pa.array(self.offsets, pa.int32()),
-            pa.array(self.attribute_names, attributes_type.key_type),
-            pa.array(self.attribute_digests, attributes_type.item_type),
-            type=attributes_type,
-            mask=pa.array(self.no_attributes, pa.bool_()),
-        )
-        arrays = [attributes if f.name == "attributes" else pa.array(self.rows[f.name], f.type) for f in DIGEST_SCHEMA]
+        arrays = [pa.array(self.rows[f.name], f.type) for f in DIGEST_SCHEMA]
         self._clear()
         return pa.RecordBatch.from_arrays(arrays, schema=DIGEST_SCHEMA)
+
+
+def attributes_batch(rows: Sequence[tuple[bytes, Mapping[str, str]]]) -> pa.RecordBatch:
+    """(key digest, attribute name -> canonical text) pairs as rows of ATTRIBUTES_SCHEMA."""
+    digests = [(key_hash, list(attribute_digests(canonical).items())) for key_hash, canonical in rows]
+    return pa.RecordBatch.from_pylist(
+        [{"key_hash": key_hash, "attributes": pairs} for key_hash, pairs in digests], schema=ATTRIBUTES_SCHEMA
+    )
 
 
 def python_values(array: pa.Array | pa.ChunkedArray) -> list[Any]:
@@ -153,6 +143,16 @@ def digest_rows(batches: Iterator[pa.RecordBatch], settings: DigestSettings) -> 
             yield builder.batch()
 
 
+def attribute_rows(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` body: (key_hash, item) rows in (``item`` as in :func:`digest_rows`), their
+    attribute digests out."""
+    for batch in batches:
+        hashes, items = batch.column("key_hash").to_pylist(), batch.column("item").to_pylist()
+        rows = [(h, {n: canonical_wire(t, n) for n, t in item}) for h, item in zip(hashes, items, strict=True) if item]
+        if rows:
+            yield attributes_batch(rows)
+
+
 def to_ipc(batch: pa.RecordBatch) -> bytes:
     """One file's digest rows as an Arrow IPC stream (what the load stores per finished file)."""
     sink = pa.BufferOutputStream()
@@ -167,12 +167,8 @@ def narrowed(batch: pa.RecordBatch, settings: DigestSettings) -> pa.RecordBatch:
         keep = [h is not None and sampled(h, settings.fraction) for h in python_values(batch.column("key_hash"))]
         batch = batch.filter(pa.array(keep, pa.bool_()))
     if settings.keys_only:
-        nulls = {
-            name: pa.nulls(batch.num_rows, DIGEST_SCHEMA.field(name).type) for name in ("content_hash", "attributes")
-        }
-        batch = pa.RecordBatch.from_arrays(
-            [nulls.get(name, batch.column(name)) for name in DIGEST_SCHEMA.names], schema=DIGEST_SCHEMA
-        )
+        nulls = pa.nulls(batch.num_rows, DIGEST_SCHEMA.field("content_hash").type)
+        batch = batch.set_column(DIGEST_SCHEMA.get_field_index("content_hash"), "content_hash", nulls)
     return batch
 
 

@@ -2,9 +2,10 @@
 
 Both sides are reduced to one row per key digest (counting duplicates), joined with a full
 outer join, and each key is classed ``match``, ``missing_in_target``, ``unexpected_in_target``
-or ``content_mismatch`` (with the names of the attributes whose digests differ). An export file
-that could not be read travels as one row of class ``unreadable_file``, so every fact about
-the comparison comes out of a single pass over each side.
+or ``content_mismatch``. An export file that could not be read travels as one row of class
+``unreadable_file``, so every fact about the comparison comes out of a single pass over each
+side. The attributes that differ are named afterwards, for the mismatched keys alone
+(:func:`with_differing`, from :func:`jobs.validate.sides.differing_attributes`).
 """
 
 from __future__ import annotations
@@ -49,14 +50,14 @@ def _keyed(digests: DataFrame, side: str) -> DataFrame:
         F.count(F.lit(1)).alias(f"{side}_n"),
         F.first("key").alias(f"{side}_key"),
         F.first("content_hash").alias(f"{side}_content"),
-        F.first("attributes").alias(f"{side}_attributes"),
         F.first("file_key").alias(f"{side}_file"),
         F.first("line_no").alias(f"{side}_line"),
         F.first("error").alias(f"{side}_error"),
     )
 
 
-def _differing(expected: Column, actual: Column) -> Column:
+def differing(expected: Column, actual: Column) -> Column:
+    """The sorted names of the attributes whose digests differ between two attribute-digest maps."""
     names = F.array_distinct(
         F.concat(F.coalesce(F.map_keys(expected), F.array()), F.coalesce(F.map_keys(actual), F.array()))
     )
@@ -64,7 +65,7 @@ def _differing(expected: Column, actual: Column) -> Column:
 
 
 def compare_digests(expected: DataFrame, actual: DataFrame, keys_only: bool) -> DataFrame:
-    """Per-key comparison rows (RESULT_COLUMNS)."""
+    """Per-key comparison rows (RESULT_COLUMNS but ``differing``)."""
     joined = _keyed(expected, "expected").join(_keyed(actual, "actual"), "key_hash", "full_outer")
     error = F.coalesce(
         F.when(F.col("expected_error").isNotNull(), F.concat(F.lit("expected side: "), F.col("expected_error"))),
@@ -78,14 +79,12 @@ def compare_digests(expected: DataFrame, actual: DataFrame, keys_only: bool) -> 
         .when(content_equal, F.lit(MATCH))
         .otherwise(F.lit(MISMATCH))
     )
-    differing = F.when(klass == F.lit(MISMATCH), _differing(F.col("expected_attributes"), F.col("actual_attributes")))
     return joined.select(
         "key_hash",
         F.coalesce("expected_key", "actual_key").alias("key"),
         klass.alias("class"),
         "expected_n",
         "actual_n",
-        differing.alias("differing"),
         "expected_file",
         "expected_line",
         "actual_file",
@@ -111,8 +110,24 @@ def _count_if(condition: Column) -> Column:
     return F.sum(F.when(condition, F.lit(1)).otherwise(F.lit(0)))
 
 
-def summarize(result: DataFrame, max_samples: int) -> Summary:
-    """Three small Spark jobs over the (persisted) comparison: counts, attributes, samples."""
+def mismatched(result: DataFrame) -> DataFrame:
+    return result.where(F.col("class") == F.lit(MISMATCH))
+
+
+def with_differing(result: DataFrame, differing_names: DataFrame | None) -> DataFrame:
+    """The comparison with its ``differing`` column: the names from ``differing_names`` (key_hash,
+    differing) for the mismatched keys, null for the rest (and for all when there is no frame)."""
+    if differing_names is None:
+        return result.withColumn("differing", F.lit(None).cast("array<string>")).select(*RESULT_COLUMNS)
+    names = differing_names.select("key_hash", F.col("differing").alias("named"))
+    joined = result.join(names, "key_hash", "left")
+    return joined.withColumn("differing", F.when(F.col("class") == F.lit(MISMATCH), F.col("named"))).select(
+        *RESULT_COLUMNS
+    )
+
+
+def count_classes(result: DataFrame) -> Summary:
+    """One Spark job over the (persisted) comparison: the counts, without attributes or samples."""
     readable = F.col("class") != F.lit(UNREADABLE)
     totals = result.agg(
         *[_count_if(F.col("class") == F.lit(c)).alias(c) for c in CLASSES],
@@ -121,13 +136,18 @@ def summarize(result: DataFrame, max_samples: int) -> Summary:
         _count_if(F.col("expected_n") > 1).alias("dup_expected"),
         _count_if(F.col("actual_n") > 1).alias("dup_target"),
     ).collect()[0]  # an aggregate without grouping has exactly one row
-    summary = Summary(
+    return Summary(
         counts={c: int(totals[c] or 0) for c in CLASSES},
         expected_rows=int(totals["expected_rows"] or 0),
         target_rows=int(totals["target_rows"] or 0),
         duplicate_keys_expected=int(totals["dup_expected"] or 0),
         duplicate_keys_target=int(totals["dup_target"] or 0),
     )
+
+
+def describe(result: DataFrame, summary: Summary, max_samples: int) -> Summary:
+    """``summary`` with the mismatched attributes counted and up to ``max_samples`` rows of each
+    class but ``match``: two small Spark jobs over the comparison with its ``differing`` column."""
     if summary.counts[MISMATCH]:
         attributes = (
             result.where(F.col("class") == F.lit(MISMATCH))

@@ -9,6 +9,7 @@ table now (a paced parallel scan) or an export of it (read by the same reader as
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -18,16 +19,25 @@ from pyspark.sql import functions as F
 
 from jobs import aws
 from jobs.config import JobConfig
-from jobs.core.canonical import key_text
+from jobs.core.canonical import attribute_digests, canonical_value, key_text
 from jobs.core.item_checks import KeySchema
 from jobs.core.rows import TRAILER_LINE
 from jobs.ledger import LedgerStore
 from jobs.sink.collisions import resolve_collisions
-from jobs.sink.digests import SPARK_DIGEST_SCHEMA, DigestSettings, StoredDigests, digest_rows, read_stored
+from jobs.sink.digests import (
+    SPARK_ATTRIBUTES_SCHEMA,
+    SPARK_DIGEST_SCHEMA,
+    DigestSettings,
+    StoredDigests,
+    attribute_rows,
+    digest_rows,
+    read_stored,
+)
 from jobs.source.items import compiled_mapping, mapped_items, read_items
 from jobs.source.scan import ScanSettings, get_items
 from jobs.source.sources import Source, files_frame
-from jobs.validate.target_scan import scan_digests
+from jobs.validate.compare import differing
+from jobs.validate.target_scan import scan_attributes, scan_digests
 
 Place = tuple[str, int]  # (export data file key, line number)
 
@@ -132,7 +142,10 @@ def _items_at(items: DataFrame, places: list[Place]) -> dict[Place, dict[str, An
 
 
 def _files_of(items_from: Source, places: list[Place]) -> list[Any]:
-    keys = {file_key for file_key, _line in places}
+    return _files_named(items_from, {file_key for file_key, _line in places})
+
+
+def _files_named(items_from: Source, keys: set[str]) -> list[Any]:
     return [f for f in items_from.files if f.key in keys]
 
 
@@ -153,3 +166,56 @@ def actual_items(spark: SparkSession, sides: Sides, keys: list[str], places: lis
     export = sides.target_export
     found = _items_at(read_items(spark, export, _files_of(export, places), sides.config.partitions), places)
     return {key_text(item, names): item for item in found.values()}
+
+
+# --- the attributes that differ, for the mismatched keys alone (ADR 0005 addendum) ----------------
+
+
+def differing_attributes(spark: SparkSession, sides: Sides, mismatched: DataFrame, by_key_limit: int) -> DataFrame:
+    """(key_hash, differing) of every mismatched key: the names of the attributes whose digests
+    differ. Each side's items are read again for these keys only: the expected side from the
+    source files that hold them (mapped, as the run wrote them), the target by key, or by a
+    second paced scan when more than ``by_key_limit`` keys differ (or from its export)."""
+    rows = mismatched.select("key_hash", "key", "expected_file", "expected_line", "actual_file", "actual_line")
+    expected = _attributes_at(
+        rows,
+        "expected",
+        lambda files: expected_items(spark, sides.config, sides.source, _files_named(sides.source, files)),
+    )
+    actual = _actual_attributes(spark, sides, rows, by_key_limit)
+    joined = expected.withColumnRenamed("attributes", "expected").join(
+        actual.withColumnRenamed("attributes", "actual"), "key_hash", "full_outer"
+    )
+    return joined.select("key_hash", differing(F.col("expected"), F.col("actual")).alias("differing"))
+
+
+def _attributes_at(rows: DataFrame, side: str, items_of: Callable[[set[str]], DataFrame]) -> DataFrame:
+    """Attribute digests of the items at this side's (file, line) of each row, read from those files only."""
+    places = rows.select(
+        F.col(f"{side}_file").alias("file_key"), F.col(f"{side}_line").alias("line_no"), "key_hash"
+    ).where(F.col("file_key").isNotNull())
+    files = {r["file_key"] for r in places.select("file_key").distinct().collect()}
+    items = items_of(files).select("file_key", "line_no", "item")
+    at_places = items.join(places, ["file_key", "line_no"]).select("key_hash", "item")
+    return at_places.mapInArrow(attribute_rows, SPARK_ATTRIBUTES_SCHEMA)
+
+
+def _actual_attributes(spark: SparkSession, sides: Sides, rows: DataFrame, by_key_limit: int) -> DataFrame:
+    export = sides.target_export
+    if export is not None:
+        return _attributes_at(
+            rows,
+            "actual",
+            lambda files: read_items(spark, export, _files_named(export, files), sides.config.partitions),
+        )
+    names = tuple(n for n, _t in sides.key_schema)
+    wanted = rows.select("key_hash", "key")
+    if wanted.count() > by_key_limit:  # a paced scan of the table reads each item once
+        return scan_attributes(spark, sides.scan, names).join(wanted, "key_hash", "left_semi")
+    keys = {r["key"]: r["key_hash"] for r in wanted.collect()}
+    found = get_items(sides.scan, list(keys), names)
+    fetched = [
+        (keys[key], attribute_digests({n: canonical_value(v, n) for n, v in item.items()}))
+        for key, item in found.items()
+    ]
+    return spark.createDataFrame(fetched, SPARK_ATTRIBUTES_SCHEMA)

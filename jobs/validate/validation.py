@@ -55,6 +55,9 @@ class ValidationOptions:
     read_units_per_s: float | None = DEFAULT_READ_UNITS_PER_S  # the whole scan's budget; None: unpaced
     max_value_chars: int = 400
     recompute_expected: bool = False  # re-read the source even when the run stored its digests
+    # mismatched keys up to which the target's items are fetched by key to name the attributes that
+    # differ; above it the table is scanned again (paced), which reads each item once
+    differing_by_key: int = 100_000
 
     @property
     def mode(self) -> str:
@@ -159,7 +162,8 @@ def validate(
     """Compare expected with actual, run the suites, write Data Docs and validation.json.
 
     ``report_dir`` is a local folder or an ``s3://`` prefix. Timings in the result:
-    ``compare_s`` (read both sides, hash, join, count), ``explain_s`` (re-read the sampled
+    ``compare_s`` (read both sides, hash, join, count), ``differing_s`` (only when items differ:
+    read their attributes again, for those keys alone), ``explain_s`` (re-read the sampled
     mismatches, read the run report), ``suites_s`` (Great Expectations and Data Docs).
     """
     options = options or ValidationOptions()
@@ -172,15 +176,31 @@ def validate(
     with phase("reading the source's manifests and the target's description"):
         inputs = _sides(spark, config, options)
     (expected, expected_from), actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
-    result = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
+    compared = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
+    result = compared
     try:
         with phase(
             "validating: reading both sides, hashing each item, joining by key",
             detail=spark_tasks(spark),
             progress=spark_task_counts(spark),
         ):
-            summary = compare.summarize(result, options.max_samples)
+            summary = compare.count_classes(compared)
+            if not summary.counts[compare.MISMATCH]:
+                result = compare.with_differing(compared, None)
+                compare.describe(result, summary, options.max_samples)
         clock.lap("compare")
+        if summary.counts[compare.MISMATCH]:
+            with phase(
+                f"validating: naming the attributes of the {summary.counts[compare.MISMATCH]:,} mismatched items",
+                detail=spark_tasks(spark),
+                progress=spark_task_counts(spark),
+            ):
+                differing = sides.differing_attributes(
+                    spark, inputs, compare.mismatched(compared), options.differing_by_key
+                )
+                result = compare.with_differing(compared, differing).persist(StorageLevel.MEMORY_AND_DISK)
+                compare.describe(result, summary, options.max_samples)
+            clock.lap("differing")
         with phase(
             "validating: re-reading the sampled differences",
             detail=spark_tasks(spark),
@@ -227,6 +247,7 @@ def validate(
             docs.write_site(local, outcome)
     finally:
         result.unpersist()
+        compared.unpersist()
     return outcome
 
 

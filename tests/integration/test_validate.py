@@ -253,9 +253,11 @@ def test_each_damage_is_caught_and_named(damaged_report, migrated):
 
 def test_re_reading_the_source_finds_exactly_the_same_damage(damaged_report, migrated, spark, tmp_path):
     """The expected side from the source itself (``--recompute-expected``) agrees with the
-    digests the load stored, class by class and key by key."""
+    digests the load stored, class by class and key by key; and the attributes that differ,
+    named from a second scan of the target (more mismatches than it fetches by key), agree with
+    those named from the items fetched by key."""
     stored = _read(damaged_report[1])
-    options = ValidationOptions(recompute_expected=True)
+    options = ValidationOptions(recompute_expected=True, differing_by_key=0)
     result = validate(migrated.damaged, tmp_path / "recomputed", options, spark)
     report = _read(tmp_path / "recomputed")
     assert report["notes"][0] == "expected: the source read again and mapped"
@@ -265,6 +267,11 @@ def test_re_reading_the_source_finds_exactly_the_same_damage(damaged_report, mig
         assert sorted(json.dumps(s["key"], sort_keys=True) for s in report["samples"][kind]) == sorted(
             json.dumps(s["key"], sort_keys=True) for s in stored["samples"][kind]
         )
+    named = {json.dumps(s["key"], sort_keys=True): s["attributes"] for s in report["samples"]["content_mismatch"]}
+    assert named == {
+        json.dumps(s["key"], sort_keys=True): s["attributes"] for s in stored["samples"]["content_mismatch"]
+    }
+    assert report["timings"]["differing_s"] > 0
 
 
 def _visible_text(dom: str) -> str:
@@ -414,6 +421,7 @@ def test_target_export_mode_finds_the_same_and_a_missing_run_report_fails(migrat
     assert result.target["read"] == "export"
     assert result.counts["missing_in_target"] == 1 and result.counts["unexpected_in_target"] == 1
     assert result.counts["content_mismatch"] == 5
+    assert result.mismatched_attributes == {"big": 1, "history": 1, "name": 1, "profile": 1, "tags": 1}
     assert result.ledger["found"] is False and "no run report at s3://" in result.ledger["status"]
     ledger = next(e for e in result.expectations if e["column"] == "run_ledger")
     assert not ledger["success"] and "no run report" in ledger["sample_values"][0]

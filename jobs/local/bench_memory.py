@@ -99,9 +99,14 @@ def validation_timing(config: Any, spark: Any, output: Path, items: int, migrati
 
 def memory_yardstick(
     running: stack.Stack, spark: Any, doc: dict[str, Any], small: int, big: int, output: Path
-) -> dict[str, Any]:
-    """Peak driver RSS migrating ``small`` and then ``big`` items of ~200 bytes (plain copies)."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Peak driver RSS migrating ``small`` and then ``big`` items of ~200 bytes (plain copies).
+
+    Also returns the big run's job document, its export named (``source.export.manifest``), for
+    the peers at that size (:func:`jobs.local.bench.at_scale`). Every table but the big source is
+    dropped once measured: DynamoDB Local holds its tables in a heap of 2 GB."""
     memory: dict[str, Any] = {}
+    big_doc: dict[str, Any] = {}
     for size in (small, big):
         source = f"bench-mem-source-{size}"
         tables.create_table(running.account("source"), source, KEYS)
@@ -114,7 +119,7 @@ def memory_yardstick(
         }
         mem_doc["source"]["export"]["local_segments"] = max(8, size // 40_000)
         config = parse_config(mem_doc)
-        request_export(config.source, lambda _m: None)
+        export = request_export(config.source, lambda _m: None)
         tables.create_table(running.account("target"), config.target_table, KEYS)
         with PeakRss() as jvm:
             seconds, report = timed(partial(run_migration, config, spark))
@@ -127,10 +132,15 @@ def memory_yardstick(
         }
         if size == big:  # the yardstick: validating 1M items against migrating them
             memory[str(size)]["validation"] = validation_timing(config, spark, output, size, seconds)
+            mem_doc["source"]["export"]["manifest"] = export.manifest_uri
+            big_doc = mem_doc
+        else:
+            tables.delete_table(running.account("source"), source)
+        tables.delete_table(running.account("target"), config.target_table)
         print(
             f"[bench] {size:,} items: driver peak {memory[str(size)]['driver_python_peak_mb']} MB, "
             f"{size / seconds:,.0f} items/s",
             file=sys.stderr,
             flush=True,
         )
-    return memory
+    return memory, big_doc

@@ -149,13 +149,7 @@ def describe(result: DataFrame, summary: Summary, max_samples: int) -> Summary:
     """``summary`` with the mismatched attributes counted and up to ``max_samples`` rows of each
     class but ``match``: two small Spark jobs over the comparison with its ``differing`` column."""
     if summary.counts[MISMATCH]:
-        attributes = (
-            result.where(F.col("class") == F.lit(MISMATCH))
-            .select(F.explode("differing").alias("name"))
-            .groupBy("name")
-            .count()
-            .collect()
-        )
+        attributes = mismatched(result).select(F.explode("differing").alias("name")).groupBy("name").count().collect()
         summary.mismatched_attributes = dict(sorted((r["name"], int(r["count"])) for r in attributes))
     if max_samples > 0 and any(summary.counts[c] for c in CLASSES if c != MATCH):
         order = Window.partitionBy("class").orderBy("key_hash")
@@ -181,7 +175,9 @@ def failure_columns(result: DataFrame, keys_only: bool) -> DataFrame:
         MISSING: F.when(F.col("class") == F.lit(MISSING), key),
         UNEXPECTED: F.when(F.col("class") == F.lit(UNEXPECTED), key),
         MISMATCH: F.when(
-            F.col("class") == F.lit(MISMATCH), F.concat(key, F.lit(" differs in: "), F.array_join("differing", ", "))
+            F.col("class") == F.lit(MISMATCH),
+            # never null for a mismatch, or the suite would not count it
+            F.concat(key, F.lit(" differs in: "), F.coalesce(F.array_join("differing", ", "), F.lit("(not named)"))),
         ),
         "duplicate_key_in_expected": F.when(
             F.col("expected_n") > 1,

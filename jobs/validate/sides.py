@@ -183,8 +183,11 @@ def differing_attributes(spark: SparkSession, sides: Sides, mismatched: DataFram
         lambda files: expected_items(spark, sides.config, sides.source, _files_named(sides.source, files)),
     )
     actual = _actual_attributes(spark, sides, rows, by_key_limit)
-    joined = expected.withColumnRenamed("attributes", "expected").join(
-        actual.withColumnRenamed("attributes", "actual"), "key_hash", "full_outer"
+    # every mismatched key gets a row; a side whose item is not found again counts as no attributes
+    joined = (
+        rows.select("key_hash")
+        .join(expected.withColumnRenamed("attributes", "expected"), "key_hash", "left")
+        .join(actual.withColumnRenamed("attributes", "actual"), "key_hash", "left")
     )
     return joined.select("key_hash", differing(F.col("expected"), F.col("actual")).alias("differing"))
 

@@ -297,7 +297,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             )
             if args.peers_at_scale:
                 say(f"{args.big_items:,} items: the plain copy, the raw ceiling and the peers, one run each")
-                ready = exported(running, "200-byte", big_doc, output)
+                ready = exported(running, f"200-byte-{args.big_items}", big_doc, output)  # tables of its own
                 results["at_scale"] = bench_shape(running, spark, ready, 1, args.put_limit_s, AT_SCALE, warm=False)
     results["load_after"] = load_average()
     (output / "bench.json").write_text(json.dumps(results, indent=2))

@@ -68,10 +68,6 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
-            # Cached frames stay uncompressed on one machine: validation's persisted comparison is
-            # read a few times right after it is built, and compressing its columns cost more CPU
-            # than it saved (1M keys a side: 6.4-7.0 -> 5.0-5.8 s; ADR 0005). Clusters keep their own.
-            .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
             .config("spark.driver.memory", os.environ.get("DDB_MIGRATE_DRIVER_MEMORY", "2g"))
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.python.worker.reuse", "true")
@@ -83,6 +79,25 @@ def get_spark(app_name: str = "ddb-migrate", master: str | None = None) -> Spark
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextmanager
+def uncompressed_cache_when_local(spark: SparkSession) -> Iterator[None]:
+    """Frames cached inside the block stay uncompressed when Spark runs on this one machine.
+
+    Validation persists its comparison and reads it a few times right after building it;
+    compressing its columns cost more CPU than it saved (1M keys a side: 6.4-7.0 -> 5.0-5.8 s,
+    ADR 0005). On a cluster, and outside the block, the session's own setting applies."""
+    if not (spark.sparkContext.master or "").startswith("local"):
+        yield
+        return
+    name = "spark.sql.inMemoryColumnarStorage.compressed"
+    before = spark.conf.get(name, "true") or "true"
+    spark.conf.set(name, "false")
+    try:
+        yield
+    finally:
+        spark.conf.set(name, before)
 
 
 def spark_tasks(spark: SparkSession) -> Callable[[], str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from jobs.core.canonical import attribute_digests, canonical_item, digest_item
 from jobs.sink.digests import SPARK_ATTRIBUTES_SCHEMA, SPARK_DIGEST_SCHEMA
+from jobs.spark import uncompressed_cache_when_local
 from jobs.validate import compare
 from jobs.validate.compare import MATCH, MISMATCH, MISSING, UNEXPECTED
 
@@ -74,3 +75,11 @@ def test_a_mismatch_whose_attributes_were_not_named_still_fails_the_suite_column
     result = compare.with_differing(compared, none_named)
     (column,) = compare.failure_columns(result, keys_only=False).select(MISMATCH).collect()
     assert column[MISMATCH] == '{"pk":{"S":"k"}} differs in: (not named)'
+
+
+def test_validation_caches_uncompressed_on_one_machine_and_puts_the_setting_back(spark):
+    name = "spark.sql.inMemoryColumnarStorage.compressed"
+    before = spark.conf.get(name)
+    with uncompressed_cache_when_local(spark):
+        assert spark.conf.get(name) == "false"
+    assert spark.conf.get(name) == before

@@ -103,7 +103,7 @@ def memory_yardstick(
     """Peak driver RSS migrating ``small`` and then ``big`` items of ~200 bytes (plain copies).
 
     Also returns the big run's job document, its export named (``source.export.manifest``), for
-    the peers at that size (:func:`jobs.local.bench.at_scale`). Every table but the big source is
+    the peers at that size (``jobs.local.bench.run_bench``). Every table but the big source is
     dropped once measured: DynamoDB Local holds its tables in a heap of 2 GB."""
     memory: dict[str, Any] = {}
     big_doc: dict[str, Any] = {}

@@ -213,9 +213,10 @@ def _actual_attributes(spark: SparkSession, sides: Sides, rows: DataFrame, by_ke
         )
     names = tuple(n for n, _t in sides.key_schema)
     wanted = rows.select("key_hash", "key")
-    if wanted.count() > by_key_limit:  # a paced scan of the table reads each item once
+    first = wanted.limit(by_key_limit + 1).collect()  # one job, and never more rows than the limit
+    if len(first) > by_key_limit:  # a paced scan of the table reads each item once
         return scan_attributes(spark, sides.scan, names).join(wanted, "key_hash", "left_semi")
-    keys = {r["key"]: r["key_hash"] for r in wanted.collect()}
+    keys = {r["key"]: r["key_hash"] for r in first}
     found = get_items(sides.scan, list(keys), names)
     fetched = [
         (keys[key], attribute_digests({n: canonical_value(v, n) for n, v in item.items()}))

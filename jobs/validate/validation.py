@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from jobs import aws
 from jobs.aws import AccountSpec, tables
@@ -176,83 +176,99 @@ def validate(
     with phase("reading the source's manifests and the target's description"):
         inputs = _sides(spark, config, options)
     (expected, expected_from), actual = sides.expected_digests(spark, inputs), sides.actual_digests(spark, inputs)
-    with uncompressed_cache_when_local(spark):  # built and read again at once (ADR 0005)
-        compared = compare.compare_digests(expected, actual, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
-        result = compared
-        try:
-            with phase(
-                "validating: reading both sides, hashing each item, joining by key",
+    cached: list[DataFrame] = []
+    try:
+        with uncompressed_cache_when_local(spark):  # built and read again at once (ADR 0005)
+            result, summary = _comparison(spark, inputs, (expected, actual), options, clock, cached)
+        with phase(
+            "validating: re-reading the sampled differences",
+            detail=spark_tasks(spark),
+            progress=spark_task_counts(spark),
+        ):
+            samples = _explain_samples(spark, inputs, summary, options)
+            report_uri, run_report = read_run_report(config)
+            ledger = ledger_status(run_report, report_uri)
+        clock.lap("explain")
+        with (
+            _local_dir(report_dir, config.account(config.output_account)) as local,
+            phase(
+                "validating: Great Expectations suites and Data Docs",
                 detail=spark_tasks(spark),
                 progress=spark_task_counts(spark),
-            ):
-                summary = compare.count_classes(compared)
-                if not summary.counts[compare.MISMATCH]:
-                    result = compare.with_differing(compared, None)
-                    compare.describe(result, summary, options.max_samples)
-            clock.lap("compare")
-            if summary.counts[compare.MISMATCH]:
-                with phase(
-                    f"validating: naming the attributes of the {summary.counts[compare.MISMATCH]:,} mismatched items",
-                    detail=spark_tasks(spark),
-                    progress=spark_task_counts(spark),
-                ):
-                    differing = sides.differing_attributes(
-                        spark, inputs, compare.mismatched(compared), options.differing_by_key
-                    )
-                    result = compare.with_differing(compared, differing).persist(StorageLevel.MEMORY_AND_DISK)
-                    compare.describe(result, summary, options.max_samples)
-                clock.lap("differing")
-            with phase(
-                "validating: re-reading the sampled differences",
-                detail=spark_tasks(spark),
-                progress=spark_task_counts(spark),
-            ):
-                samples = _explain_samples(spark, inputs, summary, options)
-                report_uri, run_report = read_run_report(config)
-                ledger = ledger_status(run_report, report_uri)
-            clock.lap("explain")
-            with (
-                _local_dir(report_dir, config.account(config.output_account)) as local,
-                phase(
-                    "validating: Great Expectations suites and Data Docs",
-                    detail=spark_tasks(spark),
-                    progress=spark_task_counts(spark),
-                ),
-            ):
-                per_key = compare.failure_columns(result, options.keys_only)
-                counts = suite.counts_frame(summary.expected_rows, summary.target_rows, ledger)
-                outcomes, index = suite.run_suites(suite.SuiteInput(per_key, counts, options.max_samples), local)
-                clock.lap("suites")
-                outcome = ValidationResult(
-                    success=all(o["success"] for o in outcomes),
-                    mode=options.mode,
-                    run_id=config.run_id,
-                    source={"table": config.source_table, "export": inputs.source.uri},
-                    target=_target_description(inputs),
-                    counts=summary.counts,
-                    expected_rows=summary.expected_rows,
-                    target_rows=summary.target_rows,
-                    duplicate_keys={
-                        "expected": summary.duplicate_keys_expected,
-                        "target": summary.duplicate_keys_target,
-                    },
-                    mismatched_attributes=summary.mismatched_attributes,
-                    ledger=ledger,
-                    expectations=outcomes,
-                    samples=samples,
-                    timings=clock.timings(),
-                    data_docs=_published(report_dir, index),
-                    validated_at=started_at,
-                    sample_fraction=options.sample,
-                    notes=[f"expected: {expected_from}"]
-                    + (["keys only: item contents were not compared"] if options.keys_only else []),
-                )
-                (local / REPORT_NAME).write_text(outcome.to_json(), encoding="utf-8")
-                docs.write_site(local, outcome)
-        finally:
-            result.unpersist()
-            compared.unpersist()
+            ),
+        ):
+            per_key = compare.failure_columns(result, options.keys_only)
+            counts = suite.counts_frame(summary.expected_rows, summary.target_rows, ledger)
+            outcomes, index = suite.run_suites(suite.SuiteInput(per_key, counts, options.max_samples), local)
+            clock.lap("suites")
+            outcome = ValidationResult(
+                success=all(o["success"] for o in outcomes),
+                mode=options.mode,
+                run_id=config.run_id,
+                source={"table": config.source_table, "export": inputs.source.uri},
+                target=_target_description(inputs),
+                counts=summary.counts,
+                expected_rows=summary.expected_rows,
+                target_rows=summary.target_rows,
+                duplicate_keys={
+                    "expected": summary.duplicate_keys_expected,
+                    "target": summary.duplicate_keys_target,
+                },
+                mismatched_attributes=summary.mismatched_attributes,
+                ledger=ledger,
+                expectations=outcomes,
+                samples=samples,
+                timings=clock.timings(),
+                data_docs=_published(report_dir, index),
+                validated_at=started_at,
+                sample_fraction=options.sample,
+                notes=[f"expected: {expected_from}"]
+                + (["keys only: item contents were not compared"] if options.keys_only else []),
+            )
+            (local / REPORT_NAME).write_text(outcome.to_json(), encoding="utf-8")
+            docs.write_site(local, outcome)
+    finally:
+        for frame in cached:
+            frame.unpersist()
     return outcome
+
+
+def _comparison(
+    spark: SparkSession,
+    inputs: sides.Sides,
+    digests: tuple[DataFrame, DataFrame],
+    options: ValidationOptions,
+    clock: _Stopwatch,
+    cached: list[DataFrame],
+) -> tuple[DataFrame, compare.Summary]:
+    """The per-key comparison with its ``differing`` column, and its summary (counts, mismatched
+    attributes, samples). The frames it persists are appended to ``cached``."""
+    compared = compare.compare_digests(*digests, options.keys_only).persist(StorageLevel.MEMORY_AND_DISK)
+    cached.append(compared)
+    with phase(
+        "validating: reading both sides, hashing each item, joining by key",
+        detail=spark_tasks(spark),
+        progress=spark_task_counts(spark),
+    ):
+        summary = compare.count_classes(compared)
+        if not summary.counts[compare.MISMATCH]:
+            result = compare.with_differing(compared, None)
+            compare.describe(result, summary, options.max_samples)
+    clock.lap("compare")
+    if summary.counts[compare.MISMATCH]:
+        with phase(
+            f"validating: naming the attributes of the {summary.counts[compare.MISMATCH]:,} mismatched items",
+            detail=spark_tasks(spark),
+            progress=spark_task_counts(spark),
+        ):
+            differing = sides.differing_attributes(
+                spark, inputs, compare.mismatched(compared), options.differing_by_key
+            )
+            result = compare.with_differing(compared, differing).persist(StorageLevel.MEMORY_AND_DISK)
+            cached.append(result)
+            compare.describe(result, summary, options.max_samples)
+        clock.lap("differing")
+    return result, summary
 
 
 def _target_description(inputs: sides.Sides) -> dict[str, Any]:
